@@ -1,0 +1,1 @@
+"""The GraphQL edge: app factory, schema, context, loaders, types, resolvers."""

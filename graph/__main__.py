@@ -1,0 +1,108 @@
+"""Command line: `python -m graph {serve,migrate,seed,export-schema}`."""
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from graph.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    # Resolve the URL once (starting the embedded server if needed) so every
+    # worker process connects to the same database.
+    os.environ["DATABASE_URL"] = settings.require_database_url()
+    uvicorn.run(
+        "graph.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        log_level="info",
+    )
+    return 0
+
+
+def _migrate(_: argparse.Namespace, settings: Settings) -> int:
+    from graph.migrations import upgrade_to_head
+
+    upgrade_to_head(settings.require_database_url())
+    print("migrate: the database is at head")
+    return 0
+
+
+def _seed(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncpg
+
+    from db.seed import SeedSize, seed
+    from graph.passwords import DEMO_PASSWORD, hash_password_sync
+
+    size = SeedSize(users=args.users, articles=args.articles, comments=args.comments)
+
+    async def run() -> bool:
+        connection = await asyncpg.connect(settings.require_database_url())
+        try:
+            return await seed(connection, size, hash_password_sync(DEMO_PASSWORD), reset=args.reset)
+        finally:
+            await connection.close()
+
+    if asyncio.run(run()):
+        print(
+            f"seed: {size.users} users, {size.articles} articles, {size.comments} comments "
+            f"(every demo user's password is {DEMO_PASSWORD!r})"
+        )
+    else:
+        print("seed: the database already has data; pass --reset to replace it")
+    return 0
+
+
+def _export_schema(args: argparse.Namespace, _: Settings) -> int:
+    from graph.artifacts import export, stale
+
+    if args.check:
+        outdated = stale(ROOT)
+        for path in outdated:
+            print(f"export-schema: {path.relative_to(ROOT)} is stale; run `python -m graph export-schema`")
+        return 1 if outdated else 0
+    for path in export(ROOT):
+        print(f"export-schema: wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server (uvicorn, uvloop, httptools)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="upgrade the database to the newest migration").set_defaults(run=_migrate)
+
+    seed = commands.add_parser("seed", help="load deterministic demo data")
+    seed.add_argument("--users", type=int, default=50)
+    seed.add_argument("--articles", type=int, default=200)
+    seed.add_argument("--comments", type=int, default=1000)
+    seed.add_argument("--reset", action="store_true", help="replace existing data")
+    seed.set_defaults(run=_seed)
+
+    export = commands.add_parser("export-schema", help="write schema.graphql and the client artifacts")
+    export.add_argument("--check", action="store_true", help="exit 1 when a committed artifact is stale")
+    export.set_defaults(run=_export_schema)
+
+    args = parser.parse_args(argv)
+    return args.run(args, Settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

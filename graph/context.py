@@ -1,0 +1,44 @@
+"""The per-request context every resolver receives."""
+
+import uuid
+from dataclasses import dataclass
+
+from strawberry.fastapi import BaseContext
+
+from db.pool import Database, StatementCount
+from graph.errors import CodedError
+from graph.loaders import Loaders
+from graph.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerIdentity:
+    """Who is signed in, as the bearer token named them."""
+
+    user_id: int
+
+
+class Context(BaseContext):
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        viewer: ViewerIdentity | None = None,
+        auth_error: CodedError | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.settings = settings
+        self.viewer = viewer
+        # A bad token is an error for the whole operation, never a quiet
+        # anonymous request; the ErrorCodes extension answers with it.
+        self.auth_error = auth_error
+        self.request_id = request_id or uuid.uuid4().hex
+        self.loaders = Loaders(db, viewer.user_id if viewer else None)
+        self.statements = StatementCount()
+
+    @property
+    def viewer_id(self) -> int | None:
+        return self.viewer.user_id if self.viewer else None

@@ -1,0 +1,113 @@
+"""Relay connection arguments and cursors, checked at the edge.
+
+A cursor is opaque to clients: base64 of the list's name and the sort key of
+its row. Decoding checks both, so a cursor from one list cannot page another.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from db.keyset import Page, SortKey, Window
+from graph.errors import BadUserInput
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    """The four Relay arguments as a client sent them; hashable, so loaders key on it."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value - _EPOCH) // timedelta(microseconds=1)
+    return value
+
+
+def _decode_value(value: Any, sql_type: str) -> Any:
+    if type(value) is not int:
+        raise ValueError(value)
+    if sql_type == "timestamptz":
+        return _EPOCH + timedelta(microseconds=value)
+    return value
+
+
+def encode_cursor(key: SortKey, values: tuple[Any, ...]) -> str:
+    payload = orjson.dumps([key.name, [_encode_value(value) for value in values]])
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(key: SortKey, cursor: str) -> tuple[Any, ...]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, values = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if name != key.name or len(values) != len(key.columns):
+            raise ValueError(name)
+        return tuple(_decode_value(value, sql_type) for value, (_, sql_type, _) in zip(values, key.columns, strict=True))
+    except (UnicodeError, binascii.Error, ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
+        raise BadUserInput(f"Invalid cursor: {cursor!r}.") from None
+
+
+def _size(name: str, value: int) -> int:
+    if not 0 <= value <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {value}.", argument=name)
+    return value
+
+
+def window_for(args: PageArgs, key: SortKey) -> Window:
+    """The db layer's window for these arguments; BAD_USER_INPUT when they make no sense.
+
+    Forward pages take `first`/`after`, backward pages `last`/`before`; mixing
+    the two directions is refused rather than guessed at.
+    """
+    if args.first is not None and args.last is not None:
+        raise BadUserInput("Pass `first` or `last`, not both.")
+    if args.after is not None and args.before is not None:
+        raise BadUserInput("Pass `after` or `before`, not both.")
+    backward = args.last is not None or (args.first is None and args.before is not None)
+    if backward and args.after is not None:
+        raise BadUserInput("`last` pages backwards and goes with `before`, not `after`.")
+    if not backward and args.before is not None:
+        raise BadUserInput("`first` pages forwards and goes with `after`, not `before`.")
+    if backward:
+        limit = DEFAULT_PAGE_SIZE if args.last is None else _size("last", args.last)
+        cursor = args.before
+    else:
+        limit = DEFAULT_PAGE_SIZE if args.first is None else _size("first", args.first)
+        cursor = args.after
+    return Window(limit=limit, backward=backward, cursor=None if cursor is None else decode_cursor(key, cursor))
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    """A page with what PageInfo needs, independent of the node type."""
+
+    page: Page
+    window: Window
+    key: SortKey
+
+    @property
+    def cursors(self) -> list[str]:
+        return [encode_cursor(self.key, values) for values in self.page.keys]
+
+    @property
+    def has_next_page(self) -> bool:
+        # Forwards: the extra row fetched says. Backwards: a `before` cursor
+        # means rows follow it (the row it was taken from, at least).
+        return self.page.has_more if not self.window.backward else self.window.cursor is not None
+
+    @property
+    def has_previous_page(self) -> bool:
+        return self.page.has_more if self.window.backward else self.window.cursor is not None

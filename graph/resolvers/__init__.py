@@ -1,0 +1,1 @@
+"""Root resolvers: arguments in, a db function or loader, types out."""

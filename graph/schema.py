@@ -1,0 +1,39 @@
+"""The Strawberry schema with its extensions."""
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+
+from graph.error_codes import assign_codes
+from graph.request_hooks import RequestHooks
+from graph.resolvers.query import Query
+from graph.types.article import Article
+from graph.types.comment import Comment
+from graph.types.user import User
+
+
+class ConduitSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Strawberry's default logs every error with a traceback, expected or
+        # not; assign_codes logs only the unexpected, under the request id.
+        context = execution_context.context if execution_context else None
+        assign_codes(
+            errors,
+            parsed=execution_context is not None and execution_context.graphql_document is not None,
+            request_id=getattr(context, "request_id", None),
+        )
+
+
+def build_schema(**overrides: Any) -> strawberry.Schema:
+    return ConduitSchema(
+        query=Query,
+        types=[User, Article, Comment],
+        extensions=[RequestHooks, lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        **overrides,
+    )
+
+
+schema = build_schema()
