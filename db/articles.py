@@ -207,3 +207,81 @@ async def feed_page(db: Queryable, reader_id: int, window: Window) -> Page:
 
 async def feed_count(db: Queryable, reader_id: int) -> int:
     return await db.fetchval(FEED_COUNT, reader_id)
+
+
+# Writes. Each runs on the caller's transaction.
+
+ARTICLE_FOR_UPDATE = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1 FOR UPDATE"
+ARTICLE_EXISTS = "SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1)"
+INSERT_ARTICLE = f"""
+INSERT INTO articles AS a (author_id, slug, title, description, body) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (slug) DO NOTHING
+RETURNING {ARTICLE_COLUMNS}
+"""
+UPDATE_ARTICLE = f"""
+UPDATE articles AS a SET
+    title = coalesce($2, title), description = coalesce($3, description), body = coalesce($4, body),
+    updated_at = now()
+WHERE id = $1
+RETURNING {ARTICLE_COLUMNS}
+"""
+DELETE_ARTICLE = "DELETE FROM articles WHERE id = $1"
+ENSURE_TAGS = "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING"
+ATTACH_TAGS = """
+INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name = any($2::text[])
+ON CONFLICT DO NOTHING
+"""
+DETACH_OTHER_TAGS = """
+DELETE FROM article_tags at USING tags t
+WHERE at.article_id = $1 AND t.id = at.tag_id AND NOT (t.name = any($2::text[]))
+"""
+FAVORITE = "INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+UNFAVORITE = "DELETE FROM favorites WHERE user_id = $1 AND article_id = $2"
+ARTICLE_BY_ID = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1"
+
+
+async def article_for_update(db: Queryable, article_id: int) -> asyncpg.Record | None:
+    """The row, locked until the transaction ends."""
+    return await db.fetchrow(ARTICLE_FOR_UPDATE, article_id)
+
+
+async def article_by_id(db: Queryable, article_id: int) -> asyncpg.Record | None:
+    return await db.fetchrow(ARTICLE_BY_ID, article_id)
+
+
+async def article_exists(db: Queryable, article_id: int) -> bool:
+    return await db.fetchval(ARTICLE_EXISTS, article_id)
+
+
+async def insert_article(
+    db: Queryable, author_id: int, slug: str, title: str, description: str, body: str
+) -> asyncpg.Record | None:
+    """The new row, or None when the slug is taken (nothing written)."""
+    return await db.fetchrow(INSERT_ARTICLE, author_id, slug, title, description, body)
+
+
+async def update_article(
+    db: Queryable, article_id: int, *, title: str | None, description: str | None, body: str | None
+) -> asyncpg.Record:
+    return await db.fetchrow(UPDATE_ARTICLE, article_id, title, description, body)
+
+
+async def delete_article(db: Queryable, article_id: int) -> None:
+    await db.execute(DELETE_ARTICLE, article_id)
+
+
+async def set_tags(db: Queryable, article_id: int, names: Sequence[str]) -> None:
+    """Make the article's tags exactly `names` (already normalized)."""
+    names = list(names)
+    await db.execute(DETACH_OTHER_TAGS, article_id, names)
+    if names:
+        await db.execute(ENSURE_TAGS, names)
+        await db.execute(ATTACH_TAGS, article_id, names)
+
+
+async def favorite(db: Queryable, user_id: int, article_id: int) -> None:
+    await db.execute(FAVORITE, user_id, article_id)
+
+
+async def unfavorite(db: Queryable, user_id: int, article_id: int) -> None:
+    await db.execute(UNFAVORITE, user_id, article_id)

@@ -42,3 +42,28 @@ async def comments_pages(db: Queryable, article_ids: Sequence[int], window: Wind
 
 async def comment_counts(db: Queryable, article_ids: Sequence[int]) -> dict[int, int]:
     return {row["id"]: row["n"] for row in await db.fetch(COMMENT_COUNTS, list(article_ids))}
+
+
+# Writes. Each runs on the caller's transaction.
+
+COMMENT_WITH_ARTICLE_AUTHOR = f"""
+SELECT {COMMENT_COLUMNS}, a.author_id AS article_author_id
+FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1 FOR UPDATE OF c
+"""
+INSERT_COMMENT = f"""
+INSERT INTO comments AS c (article_id, author_id, body) VALUES ($1, $2, $3) RETURNING {COMMENT_COLUMNS}
+"""
+DELETE_COMMENT = "DELETE FROM comments WHERE id = $1"
+
+
+async def comment_for_delete(db: Queryable, comment_id: int) -> asyncpg.Record | None:
+    """The comment with its article's author, locked until the transaction ends."""
+    return await db.fetchrow(COMMENT_WITH_ARTICLE_AUTHOR, comment_id)
+
+
+async def insert_comment(db: Queryable, article_id: int, author_id: int, body: str) -> asyncpg.Record:
+    return await db.fetchrow(INSERT_COMMENT, article_id, author_id, body)
+
+
+async def delete_comment(db: Queryable, comment_id: int) -> None:
+    await db.execute(DELETE_COMMENT, comment_id)

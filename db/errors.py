@@ -18,6 +18,14 @@ class UniqueViolation(Exception):
         self.constraint = constraint
 
 
+class MissingReference(Exception):
+    """A foreign key refused the write: the row it points at does not exist (any more)."""
+
+    def __init__(self, constraint: str | None) -> None:
+        super().__init__(constraint or "foreign key violation")
+        self.constraint = constraint
+
+
 # What asyncpg and the socket layer raise while PostgreSQL restarts or is
 # unreachable (asyncpg #784, #1069): not only asyncpg's own classes.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (

@@ -7,7 +7,7 @@ for a whole unit of work and hands out a `Transaction` with the same methods,
 so query functions in `db/` accept either.
 """
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import asyncpg
 import orjson
 
-from db.errors import CONNECTION_ERRORS, DatabaseUnavailable, UniqueViolation
+from db.errors import CONNECTION_ERRORS, DatabaseUnavailable, MissingReference, UniqueViolation
 
 
 class StatementCount:
@@ -49,6 +49,8 @@ async def _translated_errors() -> AsyncIterator[None]:
         yield
     except asyncpg.exceptions.UniqueViolationError as error:
         raise UniqueViolation(error.constraint_name) from error
+    except asyncpg.exceptions.ForeignKeyViolationError as error:
+        raise MissingReference(error.constraint_name) from error
     except asyncpg.exceptions.PostgresError:
         raise
     except CONNECTION_ERRORS as error:
@@ -164,7 +166,3 @@ async def create_database(
     except CONNECTION_ERRORS as error:
         raise DatabaseUnavailable(f"cannot connect to the database ({type(error).__name__})") from error
     return Database(pool, acquire_timeout=acquire_timeout)
-
-
-def record_ids(records: Sequence[asyncpg.Record], column: str = "id") -> list[int]:
-    return [record[column] for record in records]

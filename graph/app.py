@@ -10,10 +10,14 @@ from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
 
 from db.pool import Database, create_database
+from graph.auth import identify
 from graph.context import Context
+from graph.errors import Unauthenticated
 from graph.migrations import ensure_at_head
 from graph.schema import schema
+from graph.passwords import Passwords
 from graph.settings import Settings
+from graph.tokens import Tokens, signing_secret
 
 log = logging.getLogger("graph.app")
 
@@ -21,6 +25,8 @@ log = logging.getLogger("graph.app")
 class State(TypedDict):
     db: Database
     settings: Settings
+    passwords: Passwords
+    tokens: Tokens
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
+        tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
         dsn = settings.require_database_url()
         db = await create_database(
             dsn,
@@ -39,14 +46,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         try:
             await ensure_at_head(db)
-            yield {"db": db, "settings": settings}
+            yield {"db": db, "settings": settings, "passwords": Passwords(), "tokens": tokens}
         finally:
             await db.close()
 
     async def get_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
         connection = request if request is not None else websocket
         state = connection.state
-        return Context(db=state.db, settings=state.settings)
+        viewer, row, auth_error = None, None, None
+        try:
+            viewer, row = await identify(state.db, state.tokens, connection.headers.get("authorization"))
+        except Unauthenticated as error:
+            auth_error = error
+        context = Context(
+            db=state.db,
+            settings=state.settings,
+            passwords=state.passwords,
+            tokens=state.tokens,
+            viewer=viewer,
+            auth_error=auth_error,
+        )
+        if row is not None:
+            context.loaders.user.prime(row["id"], row)
+        return context
 
     app = FastAPI(title="Conduit GraphQL", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from strawberry.fastapi import BaseContext
 
@@ -9,6 +10,10 @@ from db.pool import Database, StatementCount
 from graph.errors import CodedError
 from graph.loaders import Loaders
 from graph.settings import Settings
+
+if TYPE_CHECKING:
+    from graph.passwords import Passwords
+    from graph.tokens import Tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,8 @@ class Context(BaseContext):
         *,
         db: Database,
         settings: Settings,
+        passwords: "Passwords | None" = None,
+        tokens: "Tokens | None" = None,
         viewer: ViewerIdentity | None = None,
         auth_error: CodedError | None = None,
         request_id: str | None = None,
@@ -31,6 +38,8 @@ class Context(BaseContext):
         super().__init__()
         self.db = db
         self.settings = settings
+        self.passwords = passwords
+        self.tokens = tokens
         self.viewer = viewer
         # A bad token is an error for the whole operation, never a quiet
         # anonymous request; the ErrorCodes extension answers with it.
@@ -38,6 +47,10 @@ class Context(BaseContext):
         self.request_id = request_id or uuid.uuid4().hex
         self.loaders = Loaders(db, viewer.user_id if viewer else None)
         self.statements = StatementCount()
+
+    def reset_loaders(self) -> None:
+        """After a write: nothing cached before it may answer a read after it."""
+        self.loaders = Loaders(self.db, self.viewer_id)
 
     @property
     def viewer_id(self) -> int | None:

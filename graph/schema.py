@@ -9,6 +9,7 @@ from strawberry.types import ExecutionContext
 
 from graph.error_codes import assign_codes
 from graph.request_hooks import RequestHooks
+from graph.resolvers.mutation import Mutation
 from graph.resolvers.query import Query
 from graph.types.article import Article
 from graph.types.comment import Comment
@@ -30,6 +31,7 @@ class ConduitSchema(strawberry.Schema):
 def build_schema(**overrides: Any) -> strawberry.Schema:
     return ConduitSchema(
         query=Query,
+        mutation=Mutation,
         types=[User, Article, Comment],
         extensions=[RequestHooks, lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
         **overrides,

@@ -1,0 +1,68 @@
+"""A small GraphQL client over the test app, and the statement counter."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Response:
+    status: int
+    body: dict[str, Any]
+    headers: httpx.Headers = field(repr=False)
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return self.body.get("errors") or []
+
+    @property
+    def codes(self) -> list[str]:
+        return [error.get("extensions", {}).get("code") for error in self.errors]
+
+    def ok(self) -> Any:
+        assert not self.errors, self.errors
+        return self.data
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None, **extra: Any
+    ) -> Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        payload: dict[str, Any] = {"query": query, **extra}
+        if variables is not None:
+            payload["variables"] = variables
+        response = await self.http.post("/graphql", json=payload, headers=headers)
+        return Response(response.status_code, response.json(), response.headers)
+
+
+@dataclass
+class Executed:
+    data: Any
+    errors: list[Any]
+    statements: int
+
+
+class Executor:
+    """Runs an operation in-process with a context of its own, to count its SQL statements."""
+
+    def __init__(self, db: Any, settings: Any) -> None:
+        self.db = db
+        self.settings = settings
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None, *, viewer_id: int | None = None):
+        from graph.context import Context, ViewerIdentity
+        from graph.schema import schema
+
+        viewer = ViewerIdentity(viewer_id) if viewer_id is not None else None
+        context = Context(db=self.db, settings=self.settings, viewer=viewer)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        return Executed(result.data, [error.formatted for error in result.errors or []], context.statements.value)
