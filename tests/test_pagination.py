@@ -126,6 +126,44 @@ def test_any_text_as_cursor_is_bad_user_input_or_a_valid_key(text):
     moment, key = values
     assert isinstance(moment, datetime) and moment.tzinfo is not None
     assert type(key) is int
+    assert fits_its_column(NEWEST, values)
+
+
+INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
+
+
+def fits_its_column(key: SortKey, values: tuple) -> bool:
+    return all(
+        sql_type not in INT_RANGES or INT_RANGES[sql_type][0] <= value <= INT_RANGES[sql_type][1]
+        for value, (_, sql_type, _) in zip(values, key.columns, strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[2**31, 1], [-(2**31) - 1, 1], [1, 2**63], [1, 2**64 - 1]],
+    ids=["count past int4", "count below int4", "id past int8", "id at uint64 max"],
+)
+def test_integer_cursor_value_outside_its_sql_type_is_bad_user_input(values):
+    # favorites_count is an `integer`, the id a `bigint`: a cursor that cannot
+    # be bound to the statement's parameter is malformed input, not a crash.
+    with pytest.raises(BadUserInput):
+        decode_cursor(FAVORITED, raw_cursor(["articles.favorited", values]))
+
+
+def test_timestamp_cursor_with_an_id_past_bigint_is_bad_user_input():
+    with pytest.raises(BadUserInput):
+        decode_cursor(NEWEST, raw_cursor(["articles.newest", [0, 2**63]]))
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**64 - 1), st.integers(min_value=-(2**63), max_value=2**64 - 1))
+def test_any_integers_in_a_cursor_are_bad_user_input_or_fit_their_columns(count, key):
+    try:
+        values = decode_cursor(FAVORITED, raw_cursor(["articles.favorited", [count, key]]))
+    except BadUserInput:
+        return
+    assert values == (count, key)
+    assert fits_its_column(FAVORITED, values)
 
 
 @given(st.binary())
@@ -136,6 +174,7 @@ def test_any_bytes_behind_base64_as_cursor_is_bad_user_input_or_a_valid_key(data
     except BadUserInput:
         return
     assert all(type(value) is int for value in values)
+    assert fits_its_column(FAVORITED, values)
 
 
 @given(
