@@ -1,6 +1,5 @@
 """The application factory: the lifespan owns the pool; every route borrows it."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -10,16 +9,15 @@ from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
 
 from db.pool import Database, create_database
-from graph.auth import identify
 from graph.context import Context
-from graph.errors import Unauthenticated
+from graph.http.endpoint import router as http_router
+from graph.http.persisted import PersistedQueries
 from graph.migrations import ensure_at_head
-from graph.schema import schema
 from graph.passwords import Passwords
+from graph.request_context import context_for
+from graph.schema import schema
 from graph.settings import Settings
 from graph.tokens import Tokens, signing_secret
-
-log = logging.getLogger("graph.app")
 
 
 class State(TypedDict):
@@ -27,6 +25,7 @@ class State(TypedDict):
     settings: Settings
     passwords: Passwords
     tokens: Tokens
+    persisted_queries: PersistedQueries
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,9 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
-        dsn = settings.require_database_url()
         db = await create_database(
-            dsn,
+            settings.require_database_url(),
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             acquire_timeout=settings.pool_acquire_timeout,
@@ -46,39 +44,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         try:
             await ensure_at_head(db)
-            yield {"db": db, "settings": settings, "passwords": Passwords(), "tokens": tokens}
+            yield {
+                "db": db,
+                "settings": settings,
+                "passwords": Passwords(),
+                "tokens": tokens,
+                "persisted_queries": PersistedQueries(db, settings.persisted_queries),
+            }
         finally:
             await db.close()
 
-    async def get_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
-        connection = request if request is not None else websocket
-        state = connection.state
-        viewer, row, auth_error = None, None, None
-        try:
-            viewer, row = await identify(state.db, state.tokens, connection.headers.get("authorization"))
-        except Unauthenticated as error:
-            auth_error = error
-        context = Context(
-            db=state.db,
-            settings=state.settings,
-            passwords=state.passwords,
-            tokens=state.tokens,
-            viewer=viewer,
-            auth_error=auth_error,
-        )
-        if row is not None:
-            context.loaders.user.prime(row["id"], row)
-        return context
+    async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
+        return await context_for(websocket if websocket is not None else request)
 
     app = FastAPI(title="Conduit GraphQL", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(
-        GraphQLRouter(
-            schema,
-            path="/graphql",
-            context_getter=get_context,
-            graphql_ide="graphiql" if settings.graphiql_enabled else None,
-        )
-    )
+    # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
+    # serves only the WebSocket protocol.
+    app.include_router(http_router())
+    app.include_router(GraphQLRouter(schema, path="/graphql", context_getter=websocket_context, graphql_ide=None))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -86,8 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz")
     async def readyz(request: Request) -> dict[str, str]:
-        db: Database = request.state.db
-        await ensure_at_head(db)
+        await ensure_at_head(request.state.db)
         return {"status": "ready"}
 
     return app

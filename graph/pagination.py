@@ -36,11 +36,17 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
+_INT_RANGES = {"integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
+
+
 def _decode_value(value: Any, sql_type: str) -> Any:
     if type(value) is not int:
         raise ValueError(value)
     if sql_type == "timestamptz":
         return _EPOCH + timedelta(microseconds=value)
+    low, high = _INT_RANGES[sql_type]
+    if not low <= value <= high:
+        raise ValueError(value)
     return value
 
 

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     port: int = 8000
     graphiql: bool | None = Field(default=None, description="Serve GraphiQL; unset: on in development only.")
 
+    persisted_queries: Literal["automatic", "allowlist", "off"] = Field(
+        default="automatic",
+        description="automatic: APQ as Apollo and urql send them; allowlist: only registered hashes run; off.",
+    )
+    cache_max_age: int = Field(default=60, ge=0, description="max-age of anonymous GET responses, seconds.")
+    batching: bool = Field(default=False, description="Accept a JSON array of operations in one POST.")
+    batch_max_size: int = Field(default=10, ge=1)
+
     jwt_secret: SecretStr | None = None
     jwt_lifetime_seconds: int = Field(default=14 * 24 * 3600, gt=0)
 

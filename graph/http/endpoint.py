@@ -1,0 +1,153 @@
+"""POST and GET /graphql.
+
+Strawberry's HTTP view answers some of http.md's cases differently (always
+application/json, 400 text/plain for a hash-only persisted query, 400 for a
+mutation over GET), so the HTTP side is served here, on Strawberry's schema;
+Strawberry's router still serves the WebSocket protocol.
+"""
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from db.errors import DatabaseUnavailable
+from graph.error_codes import UNAVAILABLE_MESSAGE
+from graph.http import params as request_params
+from graph.http.graphiql import graphiql_page
+from graph.http.params import Params, RequestError
+from graph.http.persisted import PersistedQueryError
+from graph.http.responses import (
+    GRAPHQL_RESPONSE_JSON,
+    error_body,
+    graphql_response,
+    is_request_error,
+    negotiate,
+    with_get_caching,
+)
+from graph.request_context import context_for
+from graph.schema import schema
+
+log = logging.getLogger("graph.http")
+
+JSON_MEDIA_TYPES = ("application/json", GRAPHQL_RESPONSE_JSON)
+
+
+def router() -> APIRouter:
+    routes = APIRouter()
+
+    @routes.post("/graphql", include_in_schema=False)
+    async def graphql_post(request: Request) -> Response:
+        media_type = negotiate(request)
+        try:
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type not in JSON_MEDIA_TYPES:
+                raise RequestError(
+                    "Send the operation as JSON (Content-Type: application/json).", status=415
+                )
+            data = request_params.from_body(await request.body())
+            if isinstance(data, list):
+                return await _batch(request, data, media_type)
+            body, status, _ = await _run(request, request_params.from_mapping(data), "POST", media_type)
+        except RequestError as error:
+            return _request_error(error, media_type)
+        return graphql_response(body, media_type, status=status, headers={"cache-control": "no-store"})
+
+    @routes.get("/graphql", include_in_schema=False)
+    async def graphql_get(request: Request) -> Response:
+        settings = request.state.settings
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if wants_html and "query" not in request.query_params and "extensions" not in request.query_params:
+            if settings.graphiql_enabled:
+                return HTMLResponse(graphiql_page())
+        media_type = negotiate(request)
+        try:
+            params = request_params.from_query_string(request.query_params)
+            body, status, public = await _run(request, params, "GET", media_type)
+        except RequestError as error:
+            return _request_error(error, media_type)
+        response = graphql_response(body, media_type, status=status)
+        return with_get_caching(request, response, public=public, max_age=settings.cache_max_age)
+
+    return routes
+
+
+def _request_error(error: RequestError, media_type: str) -> Response:
+    return graphql_response(
+        error_body(error.message, error.code), media_type, status=error.status, headers=error.headers
+    )
+
+
+async def _batch(request: Request, operations: list[Any], media_type: str) -> Response:
+    settings = request.state.settings
+    if not settings.batching:
+        raise RequestError("Batched operations are switched off; send one operation per request.")
+    if not operations or len(operations) > settings.batch_max_size:
+        raise RequestError(f"A batch holds 1 to {settings.batch_max_size} operations.")
+    bodies = []
+    for operation in operations:
+        try:
+            body, _, _ = await _run(request, request_params.from_mapping(operation), "POST", media_type)
+        except RequestError as error:
+            body = error_body(error.message, error.code)
+        bodies.append(body)
+    return graphql_response(bodies, media_type, headers={"cache-control": "no-store"})
+
+
+async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
+    """Execute one operation: (response body, status, whether a shared cache may keep it)."""
+    graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
+    try:
+        query = await request.state.persisted_queries.resolve(params)
+    except PersistedQueryError as error:
+        return error_body(error.message, error.code), 200, False
+    except DatabaseUnavailable:
+        return _unavailable(graphql_response_json)
+    try:
+        context = await context_for(request)
+    except DatabaseUnavailable:
+        return _unavailable(graphql_response_json)
+    allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+    try:
+        result = await schema.execute(
+            query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+            allowed_operation_types=allowed,
+        )
+    except InvalidOperationTypeError as error:
+        if error.operation_type == OperationType.MUTATION:
+            raise RequestError(
+                "Mutations are sent with POST.", status=405, headers={"allow": "POST"}
+            ) from None
+        raise RequestError("Subscriptions are served over the WebSocket at /graphql.") from None
+    except MissingQueryError:
+        raise RequestError("No GraphQL query in the request.") from None
+    except CannotGetOperationTypeError as error:
+        body = error_body(error.as_http_error_reason(), "BAD_REQUEST")
+        return body, 400 if graphql_response_json else 200, False
+    except Exception:
+        request_id = context.request_id if context else uuid.uuid4().hex
+        log.exception("unexpected error outside execution (request %s)", request_id)
+        body = error_body("Internal server error.", "INTERNAL_SERVER_ERROR", requestId=request_id)
+        return body, 500 if graphql_response_json else 200, False
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    body["data"] = result.data
+    request_error = is_request_error(body)
+    if request_error:
+        del body["data"]  # the request never executed: no `data` at all (GraphQL over HTTP)
+    status = 400 if graphql_response_json and request_error else 200
+    public = context.viewer is None and context.auth_error is None and not result.errors
+    return body, status, public
+
+
+def _unavailable(graphql_response_json: bool) -> tuple[dict[str, Any], int, bool]:
+    return error_body(UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE"), 503 if graphql_response_json else 200, False

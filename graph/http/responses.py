@@ -1,0 +1,65 @@
+"""Media types, status codes and caching headers of GraphQL responses."""
+
+import hashlib
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+
+# Codes of errors that mean "this request never executed" (GraphQL-over-HTTP
+# "request errors"): 400 under application/graphql-response+json.
+REQUEST_ERROR_CODES = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT", "BAD_REQUEST"})
+
+
+def negotiate(request: Request) -> str:
+    """application/graphql-response+json when the client accepts it, else application/json."""
+    accept = request.headers.get("accept", "")
+    for part in accept.split(","):
+        media, _, parameters = part.strip().partition(";")
+        if media.strip().lower() == GRAPHQL_RESPONSE_JSON and "q=0" not in parameters.replace(" ", ""):
+            return GRAPHQL_RESPONSE_JSON
+    return JSON
+
+
+def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+
+
+def is_request_error(body: dict[str, Any]) -> bool:
+    """No data and only errors that stopped the request before execution."""
+    errors = body.get("errors")
+    if body.get("data") is not None or not errors:
+        return False
+    return all(
+        "path" not in error and error.get("extensions", {}).get("code") in REQUEST_ERROR_CODES for error in errors
+    )
+
+
+def graphql_response(
+    body: Any, media_type: str, *, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=media_type, headers=headers or {}
+    )
+
+
+def etag_of(content: bytes) -> str:
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def with_get_caching(request: Request, response: Response, *, public: bool, max_age: int) -> Response:
+    """Cache-Control and ETag for a GET; 304 when the client's copy is current."""
+    if not public:
+        response.headers["cache-control"] = "private, no-store"
+        return response
+    etag = etag_of(response.body)
+    cache_control = f"public, max-age={max_age}"
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers={"etag": etag, "cache-control": cache_control})
+    response.headers["etag"] = etag
+    response.headers["cache-control"] = cache_control
+    return response

@@ -1,0 +1,31 @@
+"""Building a request's Context from the lifespan state: one path for HTTP and WebSocket."""
+
+from starlette.requests import HTTPConnection
+
+from graph.auth import identify
+from graph.context import Context
+from graph.errors import Unauthenticated
+
+
+async def context_for(connection: HTTPConnection, authorization: str | None = None) -> Context:
+    """Pool, fresh loaders, viewer and request id; a bad token becomes the context's auth error."""
+    state = connection.state
+    if authorization is None:
+        authorization = connection.headers.get("authorization")
+    viewer, row, auth_error = None, None, None
+    try:
+        viewer, row = await identify(state.db, state.tokens, authorization)
+    except Unauthenticated as error:
+        auth_error = error
+    context = Context(
+        db=state.db,
+        settings=state.settings,
+        passwords=state.passwords,
+        tokens=state.tokens,
+        viewer=viewer,
+        auth_error=auth_error,
+        request_id=connection.headers.get("x-request-id"),
+    )
+    if row is not None:
+        context.loaders.user.prime(row["id"], row)
+    return context
