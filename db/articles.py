@@ -31,8 +31,11 @@ class ArticleFilter:
 
     @property
     def is_empty(self) -> bool:
-        return self.tag is None and self.author_username is None and self.favorited_by_username is None and (
-            self.search is None
+        return (
+            self.tag is None
+            and self.author_username is None
+            and self.favorited_by_username is None
+            and (self.search is None)
         )
 
     def params(self) -> tuple[str | None, ...]:

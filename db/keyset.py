@@ -68,9 +68,7 @@ class SortKey:
         direction = "DESC" if reading_descending else "ASC"
         expressions = ", ".join(expression for expression, _, _ in self.columns)
         params = [f"${first_param + i}" for i in range(len(self.columns))]
-        typed = ", ".join(
-            f"{param}::{sql_type}" for param, (_, sql_type, _) in zip(params, self.columns, strict=True)
-        )
+        typed = ", ".join(f"{param}::{sql_type}" for param, (_, sql_type, _) in zip(params, self.columns, strict=True))
         order = ", ".join(f"{expression} {direction}" for expression, _, _ in self.columns)
         return template.replace("{where}", f"({expressions}) {comparison} ({typed})").replace("{order}", order)
 

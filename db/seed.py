@@ -91,7 +91,17 @@ async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: st
         await connection.copy_records_to_table(
             "users",
             records=users,
-            columns=["id", "username", "email", "password_hash", "bio", "image", "token_version", "created_at", "updated_at"],
+            columns=[
+                "id",
+                "username",
+                "email",
+                "password_hash",
+                "bio",
+                "image",
+                "token_version",
+                "created_at",
+                "updated_at",
+            ],
         )
 
         follows = set()
@@ -117,7 +127,17 @@ async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: st
             created = start + timedelta(days=31) + span * i
             body = "\n\n".join(_sentence(rng, 20, 60) + "." for _ in range(rng.randint(1, 4)))
             articles.append(
-                (i, rng.randint(1, size.users), f"{slugify(title)}-{i}", title, _sentence(rng, 6, 12), body, 0, created, created)
+                (
+                    i,
+                    rng.randint(1, size.users),
+                    f"{slugify(title)}-{i}",
+                    title,
+                    _sentence(rng, 6, 12),
+                    body,
+                    0,
+                    created,
+                    created,
+                )
             )
             for tag_id in rng.sample(range(1, len(TAGS) + 1), rng.randint(1, 3)):
                 article_tags.append((i, tag_id))
@@ -126,7 +146,17 @@ async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: st
         await connection.copy_records_to_table(
             "articles",
             records=articles,
-            columns=["id", "author_id", "slug", "title", "description", "body", "favorites_count", "created_at", "updated_at"],
+            columns=[
+                "id",
+                "author_id",
+                "slug",
+                "title",
+                "description",
+                "body",
+                "favorites_count",
+                "created_at",
+                "updated_at",
+            ],
         )
         await connection.copy_records_to_table("article_tags", records=article_tags, columns=["article_id", "tag_id"])
         unique_favorites = {(user, article): at for user, article, at in sorted(favorites)}
@@ -142,7 +172,9 @@ async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: st
             if article is None:
                 break
             created = articles[article - 1][7] + timedelta(minutes=rng.randint(1, 10_000))
-            comments.append((i, article, rng.randint(1, size.users), _sentence(rng, 4, 30).capitalize() + ".", created, created))
+            comments.append(
+                (i, article, rng.randint(1, size.users), _sentence(rng, 4, 30).capitalize() + ".", created, created)
+            )
         await connection.copy_records_to_table(
             "comments", records=comments, columns=["id", "article_id", "author_id", "body", "created_at", "updated_at"]
         )

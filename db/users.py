@@ -169,9 +169,7 @@ async def update_user(
     clear_image: bool = False,
 ) -> asyncpg.Record:
     """Changes what is given; a new password hash also revokes every older token."""
-    return await db.fetchrow(
-        UPDATE_USER, user_id, username, email, password_hash, bio, image, clear_bio, clear_image
-    )
+    return await db.fetchrow(UPDATE_USER, user_id, username, email, password_hash, bio, image, clear_bio, clear_image)
 
 
 async def set_password_hash(db: Queryable, user_id: int, password_hash: str) -> None:

@@ -21,4 +21,8 @@ def export(root: Path) -> list[Path]:
 
 
 def stale(root: Path) -> list[Path]:
-    return [root / name for name, text in rendered().items() if not (root / name).exists() or (root / name).read_text() != text]
+    return [
+        root / name
+        for name, text in rendered().items()
+        if not (root / name).exists() or (root / name).read_text() != text
+    ]

@@ -26,7 +26,9 @@ INTERNAL_MESSAGE = "Internal server error."
 UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; try again shortly."
 
 # graphql-core's messages for variable values that do not coerce at execution.
-_VARIABLE_COERCION = re.compile(r"^Variable '\$\w+' (got invalid value|of required type .* was not provided|of non-null type .* must not be null)")
+_VARIABLE_COERCION = re.compile(
+    r"^Variable '\$\w+' (has invalid value|got invalid value|of required type .* was not provided|of non-null type .* must not be null)"
+)
 _OPERATION_SELECTION = ("Unknown operation named", "Must provide operation name", "Must provide an operation")
 
 
@@ -36,7 +38,10 @@ def assign_codes(errors: Iterable[GraphQLError], *, parsed: bool, request_id: st
         if error.extensions and "code" in error.extensions:
             continue
         original = error.original_error
-        if original is None and error.path is None:
+        if error.path is None and isinstance(original, GraphQLError):
+            # graphql-core wraps the scalar's own error when a variable does not coerce.
+            _set_code(error, "BAD_USER_INPUT")
+        elif original is None and error.path is None:
             _set_code(error, _pre_execution_code(error, parsed))
         elif isinstance(original, DatabaseUnavailable):
             _mask(error, UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE")

@@ -61,7 +61,9 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[Any, ...]:
         name, values = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         if name != key.name or len(values) != len(key.columns):
             raise ValueError(name)
-        return tuple(_decode_value(value, sql_type) for value, (_, sql_type, _) in zip(values, key.columns, strict=True))
+        return tuple(
+            _decode_value(value, sql_type) for value, (_, sql_type, _) in zip(values, key.columns, strict=True)
+        )
     except (UnicodeError, binascii.Error, ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
         raise BadUserInput(f"Invalid cursor: {cursor!r}.") from None
 

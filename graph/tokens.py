@@ -61,9 +61,7 @@ class Tokens:
 
     def decode(self, token: str) -> Claims:
         try:
-            claims = jwt.decode(
-                token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]}
-            )
+            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]})
             return Claims(user_id=int(claims["sub"]), version=int(claims.get("ver", -1)))
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("The token has expired; sign in again.") from None

@@ -52,7 +52,12 @@ async def user_rows(conn) -> list:
 
 
 def registration(**overrides) -> dict:
-    return {"username": "alice", "email": "alice@example.com", "password": "long enough password", **overrides}
+    return {
+        "username": "alice",
+        "email": "alice@example.com",
+        "password": "long enough password",
+        **overrides,
+    }
 
 
 def only_error(payload: dict) -> dict:
@@ -152,9 +157,9 @@ async def test_register_accepts_values_at_the_limits(gql, conn, overrides):
 async def test_register_with_a_username_taken_in_another_case_is_taken_and_writes_nothing(gql, conn):
     existing = await factories.user(conn, "Alice", email="first@example.com")
 
-    payload = (await gql(REGISTER, {"input": registration(username="aLICE", email="second@example.com")})).ok()[
-        "register"
-    ]
+    payload = (
+        await gql(REGISTER, {"input": registration(username="aLICE", email="second@example.com")})
+    ).ok()["register"]
 
     error = only_error(payload)
     assert error["code"] == "TAKEN"
@@ -166,9 +171,9 @@ async def test_register_with_a_username_taken_in_another_case_is_taken_and_write
 async def test_register_with_an_email_taken_in_another_case_is_taken_and_writes_nothing(gql, conn):
     existing = await factories.user(conn, "first", email="alice@example.com")
 
-    payload = (await gql(REGISTER, {"input": registration(username="second", email="ALICE@Example.com")})).ok()[
-        "register"
-    ]
+    payload = (
+        await gql(REGISTER, {"input": registration(username="second", email="ALICE@Example.com")})
+    ).ok()["register"]
 
     error = only_error(payload)
     assert error["code"] == "TAKEN"
@@ -198,9 +203,9 @@ async def test_register_with_both_username_and_email_taken_reports_both(gql, con
 async def test_login_with_the_right_password_returns_a_working_token(gql, conn):
     await factories.user(conn, "carol", email="carol@example.com")
 
-    payload = (await gql(LOGIN, {"input": {"email": " Carol@Example.com ", "password": factories.PASSWORD}})).ok()[
-        "login"
-    ]
+    payload = (
+        await gql(LOGIN, {"input": {"email": " Carol@Example.com ", "password": factories.PASSWORD}})
+    ).ok()["login"]
 
     assert payload["errors"] == []
     assert payload["viewer"] == {"email": "carol@example.com", "user": {"username": "carol"}}
@@ -253,9 +258,9 @@ async def test_login_rehashes_a_password_hashed_with_weaker_parameters(gql, conn
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(factories.PASSWORD)
     user = await factories.user(conn, "dave", email="dave@example.com", password_hash=weak)
 
-    payload = (await gql(LOGIN, {"input": {"email": "dave@example.com", "password": factories.PASSWORD}})).ok()[
-        "login"
-    ]
+    payload = (
+        await gql(LOGIN, {"input": {"email": "dave@example.com", "password": factories.PASSWORD}})
+    ).ok()["login"]
     assert payload["errors"] == []
 
     stored = await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user["id"])
@@ -274,7 +279,10 @@ async def test_login_keeps_a_hash_that_already_has_the_service_parameters(gql, c
 
     (await gql(LOGIN, {"input": {"email": "erin@example.com", "password": factories.PASSWORD}})).ok()
 
-    assert await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user["id"]) == user["password_hash"]
+    assert (
+        await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user["id"])
+        == user["password_hash"]
+    )
 
 
 # --- updateViewer --------------------------------------------------------------------------------------
@@ -286,14 +294,30 @@ async def test_login_keeps_a_hash_that_already_has_the_service_parameters(gql, c
         ("username", "  renamed  ", "renamed", "renamed"),
         ("email", "New@Example.COM", "new@example.com", "new@example.com"),
         ("bio", "  I write things.  ", "I write things.", "I write things."),
-        ("image", "https://img.example.com/me.png", "https://img.example.com/me.png", "https://img.example.com/me.png"),
-        ("image", "http://img.example.com/me.png", "http://img.example.com/me.png", "http://img.example.com/me.png"),
+        (
+            "image",
+            "https://img.example.com/me.png",
+            "https://img.example.com/me.png",
+            "https://img.example.com/me.png",
+        ),
+        (
+            "image",
+            "http://img.example.com/me.png",
+            "http://img.example.com/me.png",
+            "http://img.example.com/me.png",
+        ),
     ],
 )
-async def test_update_viewer_changes_one_field_and_keeps_the_others(gql, conn, settings, field, given, shown, column):
-    user = await factories.user(conn, "frank", email="frank@example.com", bio="Old bio", image="https://a.example/x.png")
+async def test_update_viewer_changes_one_field_and_keeps_the_others(
+    gql, conn, settings, field, given, shown, column
+):
+    user = await factories.user(
+        conn, "frank", email="frank@example.com", bio="Old bio", image="https://a.example/x.png"
+    )
 
-    payload = (await gql(UPDATE, {"input": {field: given}}, token=token_for(settings, user))).ok()["updateViewer"]
+    payload = (await gql(UPDATE, {"input": {field: given}}, token=token_for(settings, user))).ok()[
+        "updateViewer"
+    ]
 
     assert payload["errors"] == []
     assert payload["token"] is None
@@ -325,7 +349,9 @@ async def test_update_viewer_with_null_fields_changes_nothing(gql, conn, setting
     user = await factories.user(conn, "hank", bio="Some bio", image="https://a.example/x.png")
 
     payload = (
-        await gql(UPDATE, {"input": {"bio": None, "image": None, "username": None}}, token=token_for(settings, user))
+        await gql(
+            UPDATE, {"input": {"bio": None, "image": None, "username": None}}, token=token_for(settings, user)
+        )
     ).ok()["updateViewer"]
 
     assert payload["errors"] == []
@@ -356,7 +382,9 @@ async def test_update_viewer_with_an_invalid_value_reports_that_field_and_writes
     user = await factories.user(conn, "iris", bio="Some bio", image="https://a.example/x.png")
     before = await conn.fetchrow("SELECT * FROM users WHERE id = $1", user["id"])
 
-    payload = (await gql(UPDATE, {"input": {field: value}}, token=token_for(settings, user))).ok()["updateViewer"]
+    payload = (await gql(UPDATE, {"input": {field: value}}, token=token_for(settings, user))).ok()[
+        "updateViewer"
+    ]
 
     error = only_error(payload)
     assert error["code"] == "INVALID"
@@ -369,14 +397,16 @@ async def test_update_viewer_with_an_invalid_value_reports_that_field_and_writes
 @pytest.mark.parametrize(
     "field, value", [("username", "OTHER"), ("email", "Other@Example.com")], ids=["username", "email"]
 )
-async def test_update_viewer_to_another_users_name_is_taken_and_writes_nothing(gql, conn, settings, field, value):
+async def test_update_viewer_to_another_users_name_is_taken_and_writes_nothing(
+    gql, conn, settings, field, value
+):
     await factories.user(conn, "other", email="other@example.com")
     user = await factories.user(conn, "jack", email="jack@example.com")
     before = await conn.fetchrow("SELECT * FROM users WHERE id = $1", user["id"])
 
-    payload = (await gql(UPDATE, {"input": {field: value, "bio": "new"}}, token=token_for(settings, user))).ok()[
-        "updateViewer"
-    ]
+    payload = (
+        await gql(UPDATE, {"input": {field: value, "bio": "new"}}, token=token_for(settings, user))
+    ).ok()["updateViewer"]
 
     error = only_error(payload)
     assert error["code"] == "TAKEN"
@@ -389,7 +419,11 @@ async def test_update_viewer_may_change_the_case_of_the_viewers_own_username(gql
     user = await factories.user(conn, "kate", email="kate@example.com")
 
     payload = (
-        await gql(UPDATE, {"input": {"username": "KATE", "email": "kate@example.com"}}, token=token_for(settings, user))
+        await gql(
+            UPDATE,
+            {"input": {"username": "KATE", "email": "kate@example.com"}},
+            token=token_for(settings, user),
+        )
     ).ok()["updateViewer"]
 
     assert payload["errors"] == []
@@ -416,7 +450,9 @@ async def test_update_viewer_password_change_issues_a_new_token_and_revokes_the_
     me = (await gql(VIEWER, token=new_token)).ok()
     assert me["viewer"]["user"]["username"] == "liam"
 
-    old_password = (await gql(LOGIN, {"input": {"email": "liam@example.com", "password": factories.PASSWORD}})).ok()
+    old_password = (
+        await gql(LOGIN, {"input": {"email": "liam@example.com", "password": factories.PASSWORD}})
+    ).ok()
     assert old_password["login"]["errors"][0]["code"] == "BAD_CREDENTIALS"
     new_password = (
         await gql(LOGIN, {"input": {"email": "liam@example.com", "password": "a brand new password"}})

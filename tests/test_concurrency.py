@@ -103,7 +103,7 @@ async def test_twenty_users_following_one_user_at_once_count_twenty_followers(gq
     for response in responses:
         assert response.ok()["followUser"]["errors"] == []
     assert await conn.fetchval("SELECT count(*) FROM follows WHERE followee_id = $1", star["id"]) == 20
-    shown = (await gql("{ user(username: \"star\") { followersCount } }")).ok()
+    shown = (await gql('{ user(username: "star") { followersCount } }')).ok()
     assert shown["user"]["followersCount"] == 20
 
 
@@ -142,9 +142,53 @@ async def test_two_registrations_of_one_email_at_once_let_exactly_one_win(gql, c
     second_email = f"racer{round_}@example.com" if round_ % 2 == 0 else f"Racer{round_}@EXAMPLE.com"
     payloads = await _race(
         gql,
-        {"username": f"first{round_}", "email": f"racer{round_}@example.com", "password": "long enough password"},
+        {
+            "username": f"first{round_}",
+            "email": f"racer{round_}@example.com",
+            "password": "long enough password",
+        },
         {"username": f"second{round_}", "email": second_email, "password": "long enough password"},
     )
 
     _outcome(payloads, "email")
     assert await conn.fetchval("SELECT count(*) FROM users") == 1
+
+
+CREATE = """
+mutation Create($input: CreateArticleInput!) { createArticle(input: $input) { article { slug } errors { code } } }
+"""
+
+
+async def test_five_articles_with_one_title_created_at_once_get_five_unique_slugs(gql, conn, sign_in):
+    authors = [await factories.user(conn, f"author{i}") for i in range(5)]
+    article = {"title": "Breaking news", "description": "Now.", "body": "It happened.", "tags": ["news"]}
+
+    responses = await asyncio.gather(*(gql(CREATE, {"input": article}, token=sign_in(author)) for author in authors))
+
+    slugs = [response.ok()["createArticle"]["article"]["slug"] for response in responses]
+    assert len(set(slugs)) == 5
+    assert "breaking-news" in slugs
+    assert all(slug == "breaking-news" or slug.startswith("breaking-news-") for slug in slugs)
+    assert await conn.fetchval("SELECT count(*) FROM articles") == 5
+    assert await conn.fetchval("SELECT articles_count FROM tags WHERE name = 'news'") == 5
+
+
+UPDATE_VIEWER = """
+mutation Update($input: UpdateViewerInput!) { updateViewer(input: $input) { viewer { email } errors { field code } } }
+"""
+
+
+@pytest.mark.parametrize("round_", range(3))
+async def test_two_users_renaming_to_one_username_at_once_let_exactly_one_win(gql, conn, sign_in, round_):
+    first, second = await factories.user(conn, f"first{round_}"), await factories.user(conn, f"second{round_}")
+
+    responses = await asyncio.gather(
+        gql(UPDATE_VIEWER, {"input": {"username": f"wanted{round_}"}}, token=sign_in(first)),
+        gql(UPDATE_VIEWER, {"input": {"username": f"WANTED{round_}"}}, token=sign_in(second)),
+    )
+
+    errors = [response.ok()["updateViewer"]["errors"] for response in responses]
+    assert sorted(map(len, errors)) == [0, 1], errors
+    assert [(error["field"], error["code"]) for error in errors[0] + errors[1]] == [(["input", "username"], "TAKEN")]
+    names = await conn.fetch("SELECT lower(username) AS name FROM users")
+    assert sorted(row["name"] for row in names).count(f"wanted{round_}") == 1

@@ -73,9 +73,7 @@ async def test_walking_articles_forwards_visits_every_article_once_in_order(seve
 @pytest.mark.parametrize("order", ["NEWEST", "OLDEST", "MOST_FAVORITED"])
 async def test_walking_articles_backwards_visits_every_article_once_in_order(seventeen_articles, gql, order):
     for size in (1, 5, 17, 20):
-        ids, infos = await walk(
-            gql, ARTICLES, ("articles",), size=size, backward=True, variables={"orderBy": order}
-        )
+        ids, infos = await walk(gql, ARTICLES, ("articles",), size=size, backward=True, variables={"orderBy": order})
         assert ids == expected_order(seventeen_articles, order), size
         assert len(infos) == -(-17 // size)
         assert_flags_at_both_ends(infos, backward=True)
@@ -137,9 +135,7 @@ async def social(conn):
     rows = await conn.fetch("SELECT followee_id AS id, created_at FROM follows WHERE follower_id = $1", hub["id"])
     expected["following"] = [gid("User", r["id"]) for r in sorted(rows, key=lambda r: (r["created_at"], r["id"]))][::-1]
 
-    articles = [
-        await factories.article(conn, hub["id"], f"Hub {n}", created_at=at((n * 3) % 5)) for n in range(8)
-    ]
+    articles = [await factories.article(conn, hub["id"], f"Hub {n}", created_at=at((n * 3) % 5)) for n in range(8)]
     await factories.article(conn, others[0]["id"], "Not the hub's")
     expected["articles"] = [
         gid("Article", r["id"]) for r in sorted(articles, key=lambda r: (r["created_at"], r["id"]), reverse=True)
@@ -159,9 +155,7 @@ async def social(conn):
         for n in range(13)
     ]
     await factories.comment(conn, articles[1]["id"], hub["id"], "elsewhere")
-    expected["comments"] = [
-        gid("Comment", r["id"]) for r in sorted(comments, key=lambda r: (r["created_at"], r["id"]))
-    ]
+    expected["comments"] = [gid("Comment", r["id"]) for r in sorted(comments, key=lambda r: (r["created_at"], r["id"]))]
     expected["slug"] = commented["slug"]
     return expected
 
@@ -246,7 +240,9 @@ async def test_walking_newest_while_articles_are_inserted_never_repeats_or_skips
         rows.append(await factories.article(conn, author["id"], created_at=at(-1 - n)))
         inserted.extend(gid("Article", row["id"]) for row in rows)
 
-    ids, infos = await walk(gql, ARTICLES, ("articles",), size=5, variables={"orderBy": "NEWEST"}, between_pages=insert_some)
+    ids, infos = await walk(
+        gql, ARTICLES, ("articles",), size=5, variables={"orderBy": "NEWEST"}, between_pages=insert_some
+    )
     assert len(infos) > 3
     assert inserted
     assert len(ids) == len(set(ids)), "an article was served twice"
@@ -282,7 +278,10 @@ async def test_walking_newest_while_articles_are_deleted_never_repeats(conn, gql
 @pytest.mark.parametrize(
     ("without", "with_count"),
     [
-        ("{ articles(first: 5) { edges { node { id } } } }", "{ articles(first: 5) { totalCount edges { node { id } } } }"),
+        (
+            "{ articles(first: 5) { edges { node { id } } } }",
+            "{ articles(first: 5) { totalCount edges { node { id } } } }",
+        ),
         (
             '{ articles(first: 5, filter: {tag: "t"}) { edges { node { id } } } }',
             '{ articles(first: 5, filter: {tag: "t"}) { totalCount edges { node { id } } } }',

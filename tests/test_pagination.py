@@ -20,6 +20,7 @@ from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs, decode_
 def clean_tables():
     """Overrides the conftest fixture: these are pure functions, with no tables to clean."""
 
+
 NEWEST = ORDERS[ArticleOrder.NEWEST]
 OLDEST = ORDERS[ArticleOrder.OLDEST]
 FAVORITED = ORDERS[ArticleOrder.MOST_FAVORITED]
@@ -178,9 +179,7 @@ def test_any_bytes_behind_base64_as_cursor_is_bad_user_input_or_a_valid_key(data
 
 
 @given(
-    st.datetimes(
-        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
-    ),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)),
     st.integers(min_value=1, max_value=2**63 - 1),
 )
 def test_every_timestamp_and_id_round_trip_through_a_cursor(moment, key):

@@ -99,7 +99,9 @@ async def test_user_favorite_articles_are_most_recently_favorited_first(conn, gq
     await favorite_at(conn, author["id"], third["id"], at(30))
 
     data = (
-        await gql('{ user(username: "fan") { favoriteArticles { totalCount edges { node { title favoritesCount } } } } }')
+        await gql(
+            '{ user(username: "fan") { favoriteArticles { totalCount edges { node { title favoritesCount } } } } }'
+        )
     ).ok()["user"]["favoriteArticles"]
     assert data["totalCount"] == 3
     assert nodes_of(data) == [
@@ -559,7 +561,7 @@ async def test_tag_counts_follow_deleted_articles(conn, gql):
         '{ user(username: "nested") { favoriteArticles(first: -1) { totalCount } } }',
         '{ user(username: "nested") { followers(first: 1, last: 1) { totalCount } } }',
         '{ user(username: "nested") { following(last: -1) { totalCount } } }',
-        '{ articles { edges { node { comments(first: 101) { totalCount } } } } }',
+        "{ articles { edges { node { comments(first: 101) { totalCount } } } } }",
         '{ articles(after: "garbage") { totalCount } }',
         '{ users(before: "garbage") { totalCount } }',
         '{ articles { edges { node { comments(after: "garbage") { totalCount } } } } }',
@@ -658,7 +660,7 @@ async def test_nested_total_counts_are_per_parent(conn, gql):
     }
     assert first_articles == {"ann": [("A2", 0)], "bob": [("B1", 1)], "cid": []}
 
-    comments = (await gql('{ articles(orderBy: OLDEST) { edges { node { title comments { totalCount } } } } }')).ok()
+    comments = (await gql("{ articles(orderBy: OLDEST) { edges { node { title comments { totalCount } } } } }")).ok()
     assert [(n["title"], n["comments"]["totalCount"]) for n in nodes_of(comments["articles"])] == [
         ("A1", 3),
         ("A2", 0),
@@ -672,7 +674,5 @@ async def test_viewer_flags_are_false_without_a_token_even_when_rows_exist(conn,
     article = await factories.article(conn, ann["id"])
     await factories.favorite(conn, bob["id"], article["id"])
     await factories.follow(conn, bob["id"], ann["id"])
-    data = (
-        await gql("{ articles { edges { node { viewerHasFavorited author { viewerIsFollowing } } } } }")
-    ).ok()
+    data = (await gql("{ articles { edges { node { viewerHasFavorited author { viewerIsFollowing } } } } }")).ok()
     assert nodes_of(data["articles"]) == [{"viewerHasFavorited": False, "author": {"viewerIsFollowing": False}}]

@@ -47,9 +47,7 @@ def router() -> APIRouter:
         try:
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type not in JSON_MEDIA_TYPES:
-                raise RequestError(
-                    "Send the operation as JSON (Content-Type: application/json).", status=415
-                )
+                raise RequestError("Send the operation as JSON (Content-Type: application/json).", status=415)
             data = request_params.from_body(await request.body())
             if isinstance(data, list):
                 return await _batch(request, data, media_type)
@@ -123,9 +121,7 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
         )
     except InvalidOperationTypeError as error:
         if error.operation_type == OperationType.MUTATION:
-            raise RequestError(
-                "Mutations are sent with POST.", status=405, headers={"allow": "POST"}
-            ) from None
+            raise RequestError("Mutations are sent with POST.", status=405, headers={"allow": "POST"}) from None
         raise RequestError("Subscriptions are served over the WebSocket at /graphql.") from None
     except MissingQueryError:
         raise RequestError("No GraphQL query in the request.") from None

@@ -43,4 +43,6 @@ mutation Login {
 def graphiql_page() -> str:
     html = get_graphql_ide_html("graphiql")
     escaped = EXAMPLE_QUERY.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
-    return re.sub(r"const EXAMPLE_QUERY = `.*?`;", lambda _: f"const EXAMPLE_QUERY = `{escaped}`;", html, count=1, flags=re.S)
+    return re.sub(
+        r"const EXAMPLE_QUERY = `.*?`;", lambda _: f"const EXAMPLE_QUERY = `{escaped}`;", html, count=1, flags=re.S
+    )

@@ -42,9 +42,7 @@ def is_request_error(body: dict[str, Any]) -> bool:
 def graphql_response(
     body: Any, media_type: str, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    return Response(
-        orjson.dumps(body), status_code=status, media_type=media_type, headers=headers or {}
-    )
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers or {})
 
 
 def etag_of(content: bytes) -> str:

@@ -20,7 +20,6 @@ from graph.types.connections import (
 from graph.types.node import Node
 
 
-
 @strawberry.type
 class User(Node):
     key: strawberry.Private[int]
@@ -83,7 +82,9 @@ class User(Node):
         from graph.types.article import Article
 
         loaders = info.context.loaders
-        result = await load_page(loaders.favorited_page, self.key, PageArgs(first, after, last, before), FAVORITED_ORDER)
+        result = await load_page(
+            loaders.favorited_page, self.key, PageArgs(first, after, last, before), FAVORITED_ORDER
+        )
         return build_connection(
             ArticleConnection, ArticleEdge, result, Article.from_row, lambda: loaders.favorited_count.load(self.key)
         )
@@ -98,7 +99,9 @@ class User(Node):
         before: str | None = None,
     ) -> UserConnection:
         loaders = info.context.loaders
-        result = await load_page(loaders.followers_page, self.key, PageArgs(first, after, last, before), FOLLOWERS_ORDER)
+        result = await load_page(
+            loaders.followers_page, self.key, PageArgs(first, after, last, before), FOLLOWERS_ORDER
+        )
         return build_connection(
             UserConnection, UserEdge, result, User.from_row, lambda: loaders.follower_count.load(self.key)
         )
@@ -113,9 +116,9 @@ class User(Node):
         before: str | None = None,
     ) -> UserConnection:
         loaders = info.context.loaders
-        result = await load_page(loaders.following_page, self.key, PageArgs(first, after, last, before), FOLLOWING_ORDER)
+        result = await load_page(
+            loaders.following_page, self.key, PageArgs(first, after, last, before), FOLLOWING_ORDER
+        )
         return build_connection(
             UserConnection, UserEdge, result, User.from_row, lambda: loaders.following_count.load(self.key)
         )
-
-
