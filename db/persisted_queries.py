@@ -7,7 +7,8 @@ from db.pool import Queryable
 QUERY_BY_HASH = "SELECT query, registered FROM persisted_queries WHERE sha256 = $1"
 STORE = "INSERT INTO persisted_queries (sha256, query) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING"
 REGISTER = """
-INSERT INTO persisted_queries (sha256, query, registered) SELECT h, q, true FROM unnest($1::text[], $2::text[]) AS m(h, q)
+INSERT INTO persisted_queries (sha256, query, registered)
+SELECT h, q, true FROM unnest($1::text[], $2::text[]) AS m(h, q)
 ON CONFLICT (sha256) DO UPDATE SET registered = true
 """
 

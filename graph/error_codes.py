@@ -27,7 +27,8 @@ UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; try again shortly
 
 # graphql-core's messages for variable values that do not coerce at execution.
 _VARIABLE_COERCION = re.compile(
-    r"^Variable '\$\w+' (has invalid value|got invalid value|of required type .* was not provided|of non-null type .* must not be null)"
+    r"^Variable '\$\w+' (has invalid value|got invalid value"
+    r"|of required type .* was not provided|of non-null type .* must not be null)"
 )
 _OPERATION_SELECTION = ("Unknown operation named", "Must provide operation name", "Must provide an operation")
 

@@ -61,7 +61,8 @@ class Checks:
     def image(self, value: str) -> str:
         value = value.strip()
         parts = urlsplit(value)
-        if len(value) > IMAGE_MAX or parts.scheme not in ("http", "https") or not parts.netloc:
+        malformed = any(character.isspace() for character in value) or not parts.netloc
+        if len(value) > IMAGE_MAX or parts.scheme not in ("http", "https") or malformed:
             self.fail("image", f"Use an http(s) URL of at most {IMAGE_MAX} characters.")
         return value
 

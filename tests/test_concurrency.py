@@ -178,13 +178,17 @@ mutation Update($input: UpdateViewerInput!) { updateViewer(input: $input) { view
 """
 
 
+# A password change hashes between the name check and the write, which holds the race window open.
+NEW_PASSWORD = {"password": "another long password"}
+
+
 @pytest.mark.parametrize("round_", range(3))
 async def test_two_users_renaming_to_one_username_at_once_let_exactly_one_win(gql, conn, sign_in, round_):
     first, second = await factories.user(conn, f"first{round_}"), await factories.user(conn, f"second{round_}")
 
     responses = await asyncio.gather(
-        gql(UPDATE_VIEWER, {"input": {"username": f"wanted{round_}"}}, token=sign_in(first)),
-        gql(UPDATE_VIEWER, {"input": {"username": f"WANTED{round_}"}}, token=sign_in(second)),
+        gql(UPDATE_VIEWER, {"input": {"username": f"wanted{round_}", **NEW_PASSWORD}}, token=sign_in(first)),
+        gql(UPDATE_VIEWER, {"input": {"username": f"WANTED{round_}", **NEW_PASSWORD}}, token=sign_in(second)),
     )
 
     errors = [response.ok()["updateViewer"]["errors"] for response in responses]

@@ -46,7 +46,7 @@ async def seventeen_articles(conn):
         seconds = (n * 7) % 6
         articles.append(await factories.article(conn, authors[n % 4]["id"], f"W{n}", created_at=at(seconds)))
     for n, article in enumerate(articles):
-        for fan in fans[: (n * 5) % 5 if n % 3 else n % 5]:
+        for fan in fans[: (n * 3) % 5]:
             await factories.favorite(conn, fan["id"], article["id"])
     return await conn.fetch("SELECT id, created_at, favorites_count FROM articles")
 
