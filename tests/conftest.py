@@ -20,9 +20,7 @@ from graph.settings import Settings
 from tests import database
 from tests.graphql_client import Executor, GraphQLClient
 
-TRUNCATE = (
-    "TRUNCATE comments, favorites, article_tags, tags, articles, follows, users, persisted_queries RESTART IDENTITY CASCADE"
-)
+TRUNCATE = "TRUNCATE comments, favorites, article_tags, tags, articles, follows, users, persisted_queries RESTART IDENTITY CASCADE"
 
 
 @pytest.fixture(scope="session")

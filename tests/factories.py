@@ -59,14 +59,19 @@ async def article(
     )
     for tag in tags:
         tag_id = await conn.fetchval(
-            "INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id", tag
+            "INSERT INTO tags (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+            tag,
         )
         await conn.execute("INSERT INTO article_tags (article_id, tag_id) VALUES ($1, $2)", row["id"], tag_id)
     return row
 
 
 async def comment(
-    conn: asyncpg.Connection, article_id: int, author_id: int, body: str | None = None, created_at: datetime | None = None
+    conn: asyncpg.Connection,
+    article_id: int,
+    author_id: int,
+    body: str | None = None,
+    created_at: datetime | None = None,
 ) -> asyncpg.Record:
     return await conn.fetchrow(
         """

@@ -121,9 +121,7 @@ async def test_register_with_an_invalid_value_reports_that_field_and_writes_noth
 
 
 async def test_register_reports_every_invalid_field_at_once(gql, conn):
-    payload = (await gql(REGISTER, {"input": {"username": "x", "email": "nope", "password": "short"}})).ok()[
-        "register"
-    ]
+    payload = (await gql(REGISTER, {"input": {"username": "x", "email": "nope", "password": "short"}})).ok()["register"]
 
     assert sorted(tuple(error["field"]) for error in payload["errors"]) == [
         ("input", "email"),
@@ -157,9 +155,9 @@ async def test_register_accepts_values_at_the_limits(gql, conn, overrides):
 async def test_register_with_a_username_taken_in_another_case_is_taken_and_writes_nothing(gql, conn):
     existing = await factories.user(conn, "Alice", email="first@example.com")
 
-    payload = (
-        await gql(REGISTER, {"input": registration(username="aLICE", email="second@example.com")})
-    ).ok()["register"]
+    payload = (await gql(REGISTER, {"input": registration(username="aLICE", email="second@example.com")})).ok()[
+        "register"
+    ]
 
     error = only_error(payload)
     assert error["code"] == "TAKEN"
@@ -171,9 +169,9 @@ async def test_register_with_a_username_taken_in_another_case_is_taken_and_write
 async def test_register_with_an_email_taken_in_another_case_is_taken_and_writes_nothing(gql, conn):
     existing = await factories.user(conn, "first", email="alice@example.com")
 
-    payload = (
-        await gql(REGISTER, {"input": registration(username="second", email="ALICE@Example.com")})
-    ).ok()["register"]
+    payload = (await gql(REGISTER, {"input": registration(username="second", email="ALICE@Example.com")})).ok()[
+        "register"
+    ]
 
     error = only_error(payload)
     assert error["code"] == "TAKEN"
@@ -186,9 +184,7 @@ async def test_register_with_both_username_and_email_taken_reports_both(gql, con
     await factories.user(conn, "alice", email="alice@example.com")
     await factories.user(conn, "bob", email="bob@example.com")
 
-    payload = (await gql(REGISTER, {"input": registration(username="ALICE", email="bob@example.com")})).ok()[
-        "register"
-    ]
+    payload = (await gql(REGISTER, {"input": registration(username="ALICE", email="bob@example.com")})).ok()["register"]
 
     assert sorted((tuple(error["field"]), error["code"]) for error in payload["errors"]) == [
         (("input", "email"), "TAKEN"),
@@ -203,9 +199,9 @@ async def test_register_with_both_username_and_email_taken_reports_both(gql, con
 async def test_login_with_the_right_password_returns_a_working_token(gql, conn):
     await factories.user(conn, "carol", email="carol@example.com")
 
-    payload = (
-        await gql(LOGIN, {"input": {"email": " Carol@Example.com ", "password": factories.PASSWORD}})
-    ).ok()["login"]
+    payload = (await gql(LOGIN, {"input": {"email": " Carol@Example.com ", "password": factories.PASSWORD}})).ok()[
+        "login"
+    ]
 
     assert payload["errors"] == []
     assert payload["viewer"] == {"email": "carol@example.com", "user": {"username": "carol"}}
@@ -258,9 +254,7 @@ async def test_login_rehashes_a_password_hashed_with_weaker_parameters(gql, conn
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(factories.PASSWORD)
     user = await factories.user(conn, "dave", email="dave@example.com", password_hash=weak)
 
-    payload = (
-        await gql(LOGIN, {"input": {"email": "dave@example.com", "password": factories.PASSWORD}})
-    ).ok()["login"]
+    payload = (await gql(LOGIN, {"input": {"email": "dave@example.com", "password": factories.PASSWORD}})).ok()["login"]
     assert payload["errors"] == []
 
     stored = await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user["id"])
@@ -279,10 +273,7 @@ async def test_login_keeps_a_hash_that_already_has_the_service_parameters(gql, c
 
     (await gql(LOGIN, {"input": {"email": "erin@example.com", "password": factories.PASSWORD}})).ok()
 
-    assert (
-        await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user["id"])
-        == user["password_hash"]
-    )
+    assert await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", user["id"]) == user["password_hash"]
 
 
 # --- updateViewer --------------------------------------------------------------------------------------
@@ -308,16 +299,12 @@ async def test_login_keeps_a_hash_that_already_has_the_service_parameters(gql, c
         ),
     ],
 )
-async def test_update_viewer_changes_one_field_and_keeps_the_others(
-    gql, conn, settings, field, given, shown, column
-):
+async def test_update_viewer_changes_one_field_and_keeps_the_others(gql, conn, settings, field, given, shown, column):
     user = await factories.user(
         conn, "frank", email="frank@example.com", bio="Old bio", image="https://a.example/x.png"
     )
 
-    payload = (await gql(UPDATE, {"input": {field: given}}, token=token_for(settings, user))).ok()[
-        "updateViewer"
-    ]
+    payload = (await gql(UPDATE, {"input": {field: given}}, token=token_for(settings, user))).ok()["updateViewer"]
 
     assert payload["errors"] == []
     assert payload["token"] is None
@@ -349,9 +336,7 @@ async def test_update_viewer_with_null_fields_changes_nothing(gql, conn, setting
     user = await factories.user(conn, "hank", bio="Some bio", image="https://a.example/x.png")
 
     payload = (
-        await gql(
-            UPDATE, {"input": {"bio": None, "image": None, "username": None}}, token=token_for(settings, user)
-        )
+        await gql(UPDATE, {"input": {"bio": None, "image": None, "username": None}}, token=token_for(settings, user))
     ).ok()["updateViewer"]
 
     assert payload["errors"] == []
@@ -382,9 +367,7 @@ async def test_update_viewer_with_an_invalid_value_reports_that_field_and_writes
     user = await factories.user(conn, "iris", bio="Some bio", image="https://a.example/x.png")
     before = await conn.fetchrow("SELECT * FROM users WHERE id = $1", user["id"])
 
-    payload = (await gql(UPDATE, {"input": {field: value}}, token=token_for(settings, user))).ok()[
-        "updateViewer"
-    ]
+    payload = (await gql(UPDATE, {"input": {field: value}}, token=token_for(settings, user))).ok()["updateViewer"]
 
     error = only_error(payload)
     assert error["code"] == "INVALID"
@@ -397,16 +380,14 @@ async def test_update_viewer_with_an_invalid_value_reports_that_field_and_writes
 @pytest.mark.parametrize(
     "field, value", [("username", "OTHER"), ("email", "Other@Example.com")], ids=["username", "email"]
 )
-async def test_update_viewer_to_another_users_name_is_taken_and_writes_nothing(
-    gql, conn, settings, field, value
-):
+async def test_update_viewer_to_another_users_name_is_taken_and_writes_nothing(gql, conn, settings, field, value):
     await factories.user(conn, "other", email="other@example.com")
     user = await factories.user(conn, "jack", email="jack@example.com")
     before = await conn.fetchrow("SELECT * FROM users WHERE id = $1", user["id"])
 
-    payload = (
-        await gql(UPDATE, {"input": {field: value, "bio": "new"}}, token=token_for(settings, user))
-    ).ok()["updateViewer"]
+    payload = (await gql(UPDATE, {"input": {field: value, "bio": "new"}}, token=token_for(settings, user))).ok()[
+        "updateViewer"
+    ]
 
     error = only_error(payload)
     assert error["code"] == "TAKEN"
@@ -434,9 +415,7 @@ async def test_update_viewer_password_change_issues_a_new_token_and_revokes_the_
     user = await factories.user(conn, "liam", email="liam@example.com")
     old_token = token_for(settings, user)
 
-    payload = (await gql(UPDATE, {"input": {"password": "a brand new password"}}, token=old_token)).ok()[
-        "updateViewer"
-    ]
+    payload = (await gql(UPDATE, {"input": {"password": "a brand new password"}}, token=old_token)).ok()["updateViewer"]
 
     assert payload["errors"] == []
     new_token = payload["token"]
@@ -450,9 +429,7 @@ async def test_update_viewer_password_change_issues_a_new_token_and_revokes_the_
     me = (await gql(VIEWER, token=new_token)).ok()
     assert me["viewer"]["user"]["username"] == "liam"
 
-    old_password = (
-        await gql(LOGIN, {"input": {"email": "liam@example.com", "password": factories.PASSWORD}})
-    ).ok()
+    old_password = (await gql(LOGIN, {"input": {"email": "liam@example.com", "password": factories.PASSWORD}})).ok()
     assert old_password["login"]["errors"][0]["code"] == "BAD_CREDENTIALS"
     new_password = (
         await gql(LOGIN, {"input": {"email": "liam@example.com", "password": "a brand new password"}})

@@ -65,7 +65,9 @@ async def test_graphql_response_json_clients_get_200_for_field_errors(http):
 
 
 async def test_a_mutation_over_get_is_405_with_allow_post(http):
-    response = await http.get("/graphql", params={"query": 'mutation { login(input: {email: "a", password: "b"}) { token } }'})
+    response = await http.get(
+        "/graphql", params={"query": 'mutation { login(input: {email: "a", password: "b"}) { token } }'}
+    )
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

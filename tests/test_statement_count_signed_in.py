@@ -98,8 +98,6 @@ async def test_anonymous_nested_query_reports_no_favorites_or_follows(conn, exec
     assert not any(node["viewerHasFavorited"] for node in nodes)
     assert not any(node["author"]["viewerIsFollowing"] for node in nodes)
     assert not any(
-        comment["node"]["author"]["viewerIsFollowing"]
-        for node in nodes
-        for comment in node["comments"]["edges"]
+        comment["node"]["author"]["viewerIsFollowing"] for node in nodes for comment in node["comments"]["edges"]
     )
     assert sum(node["favoritesCount"] for node in nodes) == sum(seeded["favorites_count"].values())

@@ -86,47 +86,34 @@ BAD_TOKENS = {
     "malformed": lambda user_id, secret: "Bearer not.a.jwt",
     "garbage": lambda user_id, secret: "Bearer abc",
     "scheme without a token": lambda user_id, secret: "Bearer",
-    "another key": lambda user_id, secret: (
-        "Bearer " + jwt.encode(claims_for(user_id), OTHER_KEY, algorithm="HS256")
-    ),
-    "alg none by PyJWT": lambda user_id, secret: (
-        "Bearer " + jwt.encode(claims_for(user_id), None, algorithm="none")
-    ),
+    "another key": lambda user_id, secret: "Bearer " + jwt.encode(claims_for(user_id), OTHER_KEY, algorithm="HS256"),
+    "alg none by PyJWT": lambda user_id, secret: "Bearer " + jwt.encode(claims_for(user_id), None, algorithm="none"),
     "alg none by hand": lambda user_id, secret: "Bearer " + none_token(claims_for(user_id)),
     "alg none with the key as signature": lambda user_id, secret: (
         "Bearer " + none_token(claims_for(user_id)) + b64url(secret)
     ),
     "HS512 with the right key": lambda user_id, secret: "Bearer " + hs512(claims_for(user_id), secret),
     "no exp": lambda user_id, secret: (
-        "Bearer "
-        + jwt.encode({"sub": str(user_id), "ver": 0, "iat": int(time.time())}, secret, algorithm="HS256")
+        "Bearer " + jwt.encode({"sub": str(user_id), "ver": 0, "iat": int(time.time())}, secret, algorithm="HS256")
     ),
     "no iat": lambda user_id, secret: (
         "Bearer "
-        + jwt.encode(
-            {"sub": str(user_id), "ver": 0, "exp": int(time.time()) + 3600}, secret, algorithm="HS256"
-        )
+        + jwt.encode({"sub": str(user_id), "ver": 0, "exp": int(time.time()) + 3600}, secret, algorithm="HS256")
     ),
     "no sub": lambda user_id, secret: (
         "Bearer "
-        + jwt.encode(
-            {"ver": 0, "iat": int(time.time()), "exp": int(time.time()) + 3600}, secret, algorithm="HS256"
-        )
+        + jwt.encode({"ver": 0, "iat": int(time.time()), "exp": int(time.time()) + 3600}, secret, algorithm="HS256")
     ),
     "non-numeric sub": lambda user_id, secret: (
         "Bearer " + jwt.encode(claims_for(user_id, sub="alice"), secret, algorithm="HS256")
     ),
     "expired": lambda user_id, secret: (
         "Bearer "
-        + jwt.encode(
-            claims_for(user_id, iat=int(time.time()) - 7200, lifetime=-3600), secret, algorithm="HS256"
-        )
+        + jwt.encode(claims_for(user_id, iat=int(time.time()) - 7200, lifetime=-3600), secret, algorithm="HS256")
     ),
     "tampered payload": lambda user_id, secret: "Bearer " + tampered(user_id, secret),
     "basic auth": lambda user_id, secret: "Basic xyz",
-    "basic auth with a valid token": lambda user_id, secret: (
-        "Basic " + Tokens(secret, 3600).issue(user_id, 0)
-    ),
+    "basic auth with a valid token": lambda user_id, secret: "Basic " + Tokens(secret, 3600).issue(user_id, 0),
 }
 
 

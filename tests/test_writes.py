@@ -185,9 +185,9 @@ async def test_following_with_an_article_id_is_bad_user_input(gql, conn, sign_in
 async def test_create_article_derives_the_slug_from_the_title_and_stores_the_row(gql, conn, sign_in):
     me = await factories.user(conn, "author")
 
-    payload = (
-        await gql(CREATE, {"input": article_input(title="  Ça va? Hello, World!  ")}, token=sign_in(me))
-    ).ok()["createArticle"]
+    payload = (await gql(CREATE, {"input": article_input(title="  Ça va? Hello, World!  ")}, token=sign_in(me))).ok()[
+        "createArticle"
+    ]
 
     assert payload["errors"] == []
     article = payload["article"]
@@ -204,17 +204,11 @@ async def test_create_article_derives_the_slug_from_the_title_and_stores_the_row
     )
 
 
-async def test_a_second_article_with_the_same_title_gets_another_slug_that_starts_with_the_first(
-    gql, conn, sign_in
-):
+async def test_a_second_article_with_the_same_title_gets_another_slug_that_starts_with_the_first(gql, conn, sign_in):
     me, other = await factories.user(conn, "author"), await factories.user(conn, "other")
 
-    first = (await gql(CREATE, {"input": article_input()}, token=sign_in(me))).ok()["createArticle"][
-        "article"
-    ]
-    second = (await gql(CREATE, {"input": article_input()}, token=sign_in(other))).ok()["createArticle"][
-        "article"
-    ]
+    first = (await gql(CREATE, {"input": article_input()}, token=sign_in(me))).ok()["createArticle"]["article"]
+    second = (await gql(CREATE, {"input": article_input()}, token=sign_in(other))).ok()["createArticle"]["article"]
 
     assert first["slug"] == "how-to-train-your-dragon"
     assert second["slug"] != first["slug"]
@@ -227,9 +221,7 @@ async def test_create_article_trims_lowercases_deduplicates_and_sorts_tags(gql, 
     me = await factories.user(conn, "author")
     tags = ["  Python ", "python", "GraphQL", "asyncio", "PYTHON", "zebra"]
 
-    payload = (await gql(CREATE, {"input": article_input(tags=tags)}, token=sign_in(me))).ok()[
-        "createArticle"
-    ]
+    payload = (await gql(CREATE, {"input": article_input(tags=tags)}, token=sign_in(me))).ok()["createArticle"]
 
     assert payload["errors"] == []
     assert payload["article"]["tags"] == ["asyncio", "graphql", "python", "zebra"]
@@ -242,9 +234,7 @@ async def test_create_article_accepts_ten_tags_of_32_characters(gql, conn, sign_
     me = await factories.user(conn, "author")
     tags = [f"{i}" + "t" * 31 for i in range(10)]
 
-    payload = (await gql(CREATE, {"input": article_input(tags=tags)}, token=sign_in(me))).ok()[
-        "createArticle"
-    ]
+    payload = (await gql(CREATE, {"input": article_input(tags=tags)}, token=sign_in(me))).ok()["createArticle"]
 
     assert payload["errors"] == []
     assert payload["article"]["tags"] == sorted(tags)
@@ -275,15 +265,11 @@ async def test_create_article_accepts_ten_tags_of_32_characters(gql, conn, sign_
         "long description",
     ],
 )
-async def test_create_article_with_an_invalid_value_is_invalid_and_writes_nothing(
-    gql, conn, sign_in, overrides, field
-):
+async def test_create_article_with_an_invalid_value_is_invalid_and_writes_nothing(gql, conn, sign_in, overrides, field):
     me = await factories.user(conn, "author")
     before = await snapshot(conn)
 
-    payload = (await gql(CREATE, {"input": article_input(**overrides)}, token=sign_in(me))).ok()[
-        "createArticle"
-    ]
+    payload = (await gql(CREATE, {"input": article_input(**overrides)}, token=sign_in(me))).ok()["createArticle"]
 
     error = only_error(payload)
     assert (error["code"], error["field"]) == ("INVALID", ["input", field])
@@ -304,9 +290,7 @@ async def test_update_article_by_its_author_changes_title_keeps_slug_replaces_ta
     gql, conn, sign_in
 ):
     me = await factories.user(conn, "author")
-    article = await _old_article(
-        conn, me, tags=("alpha", "beta"), body="Old body.", description="Old description."
-    )
+    article = await _old_article(conn, me, tags=("alpha", "beta"), body="Old body.", description="Old description.")
 
     payload = (
         await gql(
@@ -332,25 +316,20 @@ async def test_update_article_by_its_author_changes_title_keeps_slug_replaces_ta
     assert counts == {"alpha": 0, "beta": 1, "gamma": 1}
 
 
-@pytest.mark.parametrize(
-    "tags, expected", [(None, ["alpha", "beta"]), ([], [])], ids=["null keeps", "empty clears"]
-)
+@pytest.mark.parametrize("tags, expected", [(None, ["alpha", "beta"]), ([], [])], ids=["null keeps", "empty clears"])
 async def test_update_article_tags_null_keeps_them_and_empty_clears_them(gql, conn, sign_in, tags, expected):
     me = await factories.user(conn, "author")
     article = await _old_article(conn, me, tags=("alpha", "beta"))
 
     payload = (
-        await gql(
-            UPDATE, {"input": {"id": aid(article), "body": "New body.", "tags": tags}}, token=sign_in(me)
-        )
+        await gql(UPDATE, {"input": {"id": aid(article), "body": "New body.", "tags": tags}}, token=sign_in(me))
     ).ok()["updateArticle"]
 
     assert payload["errors"] == []
     assert payload["article"]["tags"] == expected
     assert payload["article"]["body"] == "New body."
     stored = await conn.fetch(
-        "SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id"
-        " WHERE at.article_id = $1 ORDER BY 1",
+        "SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = $1 ORDER BY 1",
         article["id"],
     )
     assert [row["name"] for row in stored] == expected
@@ -414,9 +393,7 @@ async def test_delete_article_by_its_author_cascades_to_comments_favorites_and_t
     assert [row["id"] for row in await conn.fetch("SELECT id FROM articles")] == [kept["id"]]
     assert [row["article_id"] for row in await conn.fetch("SELECT article_id FROM comments")] == [kept["id"]]
     assert [row["article_id"] for row in await conn.fetch("SELECT article_id FROM favorites")] == [kept["id"]]
-    assert [row["article_id"] for row in await conn.fetch("SELECT article_id FROM article_tags")] == [
-        kept["id"]
-    ]
+    assert [row["article_id"] for row in await conn.fetch("SELECT article_id FROM article_tags")] == [kept["id"]]
     assert dict(await conn.fetch("SELECT name, articles_count FROM tags")) == {"shared": 1, "lonely": 0}
 
 
@@ -436,9 +413,7 @@ async def test_delete_article_by_another_user_is_forbidden_and_deletes_nothing(g
 async def test_delete_article_with_an_unknown_id_is_not_found(gql, conn, sign_in):
     me = await factories.user(conn, "author")
 
-    payload = (await gql(DELETE, {"id": encode_id("Article", 424242)}, token=sign_in(me))).ok()[
-        "deleteArticle"
-    ]
+    payload = (await gql(DELETE, {"id": encode_id("Article", 424242)}, token=sign_in(me))).ok()["deleteArticle"]
 
     error = only_error(payload)
     assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "id"])
@@ -496,16 +471,12 @@ async def test_favoriting_an_unknown_article_is_not_found(gql, conn, sign_in, mu
 # --- addComment ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "body", ["x", "  trimmed  ", "c" * 10_000], ids=["one char", "padded", "10000 chars"]
-)
+@pytest.mark.parametrize("body", ["x", "  trimmed  ", "c" * 10_000], ids=["one char", "padded", "10000 chars"])
 async def test_add_comment_stores_the_trimmed_body(gql, conn, sign_in, body):
     author, reader = await factories.user(conn, "author"), await factories.user(conn, "reader")
     article = await factories.article(conn, author["id"])
 
-    payload = (await gql(ADD_COMMENT, {"id": aid(article), "body": body}, token=sign_in(reader))).ok()[
-        "addComment"
-    ]
+    payload = (await gql(ADD_COMMENT, {"id": aid(article), "body": body}, token=sign_in(reader))).ok()["addComment"]
 
     assert payload["errors"] == []
     comment = payload["comment"]
@@ -522,9 +493,7 @@ async def test_add_comment_with_a_body_out_of_bounds_is_invalid_and_writes_nothi
     author = await factories.user(conn, "author")
     article = await factories.article(conn, author["id"])
 
-    payload = (await gql(ADD_COMMENT, {"id": aid(article), "body": body}, token=sign_in(author))).ok()[
-        "addComment"
-    ]
+    payload = (await gql(ADD_COMMENT, {"id": aid(article), "body": body}, token=sign_in(author))).ok()["addComment"]
 
     error = only_error(payload)
     assert (error["code"], error["field"]) == ("INVALID", ["input", "body"])
@@ -535,9 +504,9 @@ async def test_add_comment_with_a_body_out_of_bounds_is_invalid_and_writes_nothi
 async def test_add_comment_to_an_unknown_article_is_not_found(gql, conn, sign_in):
     reader = await factories.user(conn, "reader")
 
-    payload = (
-        await gql(ADD_COMMENT, {"id": encode_id("Article", 424242), "body": "Hi"}, token=sign_in(reader))
-    ).ok()["addComment"]
+    payload = (await gql(ADD_COMMENT, {"id": encode_id("Article", 424242), "body": "Hi"}, token=sign_in(reader))).ok()[
+        "addComment"
+    ]
 
     error = only_error(payload)
     assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "articleId"])
@@ -577,9 +546,7 @@ async def test_delete_comment_by_a_third_user_is_forbidden_and_deletes_nothing(g
 async def test_delete_comment_with_an_unknown_id_is_not_found(gql, conn, sign_in):
     me = await factories.user(conn, "author")
 
-    payload = (await gql(DELETE_COMMENT, {"id": encode_id("Comment", 424242)}, token=sign_in(me))).ok()[
-        "deleteComment"
-    ]
+    payload = (await gql(DELETE_COMMENT, {"id": encode_id("Comment", 424242)}, token=sign_in(me))).ok()["deleteComment"]
 
     error = only_error(payload)
     assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "id"])
