@@ -20,7 +20,8 @@ from graph.settings import Settings
 from tests import database
 from tests.graphql_client import Executor, GraphQLClient
 
-TRUNCATE = "TRUNCATE comments, favorites, article_tags, tags, articles, follows, users, persisted_queries RESTART IDENTITY CASCADE"
+TABLES = "comments, favorites, article_tags, tags, articles, follows, users, persisted_queries"
+TRUNCATE = f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"
 
 
 @pytest.fixture(scope="session")
