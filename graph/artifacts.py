@@ -1,20 +1,49 @@
-"""Schema artifacts for clients: the SDL, committed at the repository root."""
+"""Schema artifacts for clients, committed and checked for staleness.
+
+- `schema.graphql`: the SDL (GraphQL Code Generator, editors, the contract check).
+- `artifacts/introspection.json`: `{"__schema": …}`, what urql Graphcache's
+  `schema` option and codegen's introspection loaders consume.
+- `artifacts/possible-types.json`: Apollo Client's `possibleTypes` (interface or
+  union name to its concrete types), so fragments on `Node` match.
+"""
 
 from pathlib import Path
 
+import orjson
+from graphql import GraphQLInterfaceType, GraphQLUnionType, introspection_from_schema
 from strawberry.printer import print_schema
 
 from graph.schema import schema
 
 
+def _json(value: object) -> str:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
+
+
+def possible_types() -> dict[str, list[str]]:
+    graphql_schema = schema._schema
+    found: dict[str, list[str]] = {}
+    for name, type_ in graphql_schema.type_map.items():
+        if name.startswith("__"):
+            continue
+        if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+            found[name] = sorted(t.name for t in graphql_schema.get_possible_types(type_))
+    return dict(sorted(found.items()))
+
+
 def rendered() -> dict[str, str]:
-    return {"schema.graphql": print_schema(schema) + "\n"}
+    return {
+        "schema.graphql": print_schema(schema) + "\n",
+        "artifacts/introspection.json": _json(introspection_from_schema(schema._schema)),
+        "artifacts/possible-types.json": _json(possible_types()),
+    }
 
 
 def export(root: Path) -> list[Path]:
     written = []
     for name, text in rendered().items():
         path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         written.append(path)
     return written

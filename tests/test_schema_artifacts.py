@@ -147,3 +147,36 @@ def test_a_query_or_mutation_break_is_not_allowed_and_an_unfinished_type_break_i
     write_side = _broken(lambda t: t.replace("  login(input: LoginInput!): AuthPayload!\n", ""))
     assert write_side and not any(is_allowed(change) for change in write_side)
     assert all(is_allowed(change, ("Mutation",)) for change in write_side)
+
+
+def test_the_committed_client_artifacts_are_current():
+    for name, text in rendered().items():
+        assert (ROOT / name).read_text() == text, f"{name} is stale: run python -m graph export-schema"
+
+
+def test_the_introspection_artifact_builds_the_same_schema_as_the_sdl():
+    import json
+
+    from graphql import build_client_schema, lexicographic_sort_schema, print_schema
+
+    introspection = json.loads((ROOT / "artifacts" / "introspection.json").read_text())
+    from_introspection = lexicographic_sort_schema(build_client_schema(introspection))
+    assert print_schema(from_introspection) == print_schema(lexicographic_sort_schema(our_schema()))
+
+
+def test_possible_types_list_every_node_type_for_apollo():
+    import json
+
+    assert json.loads((ROOT / "artifacts" / "possible-types.json").read_text()) == {
+        "Node": ["Article", "Comment", "User"]
+    }
+
+
+def test_export_check_reports_missing_or_edited_artifacts(tmp_path):
+    from graph.artifacts import export, stale
+
+    assert len(stale(tmp_path)) == len(rendered())
+    export(tmp_path)
+    assert stale(tmp_path) == []
+    (tmp_path / "artifacts" / "possible-types.json").write_text("{}\n")
+    assert stale(tmp_path) == [tmp_path / "artifacts" / "possible-types.json"]
