@@ -1,4 +1,4 @@
-"""Command line: `python -m graph {serve,migrate,seed,export-schema}`."""
+"""Command line: `python -m graph {serve,migrate,seed,register-operations,export-schema}`."""
 
 import argparse
 import asyncio
@@ -64,6 +64,30 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _register_operations(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncpg
+    import orjson
+
+    from db import persisted_queries
+    from graph.manifests import ManifestError, operations
+
+    try:
+        pairs = operations(orjson.loads(Path(args.manifest).read_bytes()))
+    except (OSError, orjson.JSONDecodeError, ManifestError) as error:
+        print(f"register-operations: {error}", file=sys.stderr)
+        return 1
+
+    async def run() -> int:
+        connection = await asyncpg.connect(settings.require_database_url())
+        try:
+            return await persisted_queries.register(connection, pairs)
+        finally:
+            await connection.close()
+
+    print(f"register-operations: {asyncio.run(run())} operations on the allow-list")
+    return 0
+
+
 def _export_schema(args: argparse.Namespace, _: Settings) -> int:
     from graph.artifacts import export, stale
 
@@ -95,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--comments", type=int, default=1000)
     seed.add_argument("--reset", action="store_true", help="replace existing data")
     seed.set_defaults(run=_seed)
+
+    register = commands.add_parser(
+        "register-operations", help="put a client manifest's operations on the allow-list (PERSISTED_QUERIES=allowlist)"
+    )
+    register.add_argument("manifest", help="Apollo persisted-query manifest or codegen persisted-documents JSON")
+    register.set_defaults(run=_register_operations)
 
     export = commands.add_parser("export-schema", help="write schema.graphql and the client artifacts")
     export.add_argument("--check", action="store_true", help="exit 1 when a committed artifact is stale")
