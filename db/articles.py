@@ -6,7 +6,7 @@ from enum import Enum
 
 import asyncpg
 
-from db.keyset import Page, SortKey, Window
+from db.keyset import Page, SortKey, Window, fetch_pages
 from db.pool import Queryable
 
 ARTICLE_COLUMNS = (
@@ -182,10 +182,7 @@ async def favorited_among(db: Queryable, user_id: int, article_ids: Sequence[int
 
 
 async def authored_pages(db: Queryable, author_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    rows = await db.fetch(
-        AUTHORED_PAGES[window.backward], list(author_ids), window.limit + 1, *AUTHORED_ORDER.boundary(window)
-    )
-    return AUTHORED_ORDER.pages(rows, list(author_ids), window)
+    return await fetch_pages(db, AUTHORED_PAGES, AUTHORED_ORDER, author_ids, window)
 
 
 async def authored_counts(db: Queryable, author_ids: Sequence[int]) -> dict[int, int]:
@@ -193,10 +190,7 @@ async def authored_counts(db: Queryable, author_ids: Sequence[int]) -> dict[int,
 
 
 async def favorited_pages(db: Queryable, user_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    rows = await db.fetch(
-        FAVORITED_PAGES[window.backward], list(user_ids), window.limit + 1, *FAVORITED_ORDER.boundary(window)
-    )
-    return FAVORITED_ORDER.pages(rows, list(user_ids), window)
+    return await fetch_pages(db, FAVORITED_PAGES, FAVORITED_ORDER, user_ids, window)
 
 
 async def favorited_counts(db: Queryable, user_ids: Sequence[int]) -> dict[int, int]:

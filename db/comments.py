@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from db.keyset import Page, SortKey, Window
+from db.keyset import Page, SortKey, Window, fetch_pages
 from db.pool import Queryable
 
 COMMENT_COLUMNS = "c.id, c.article_id, c.author_id, c.body, c.created_at, c.updated_at"
@@ -34,10 +34,7 @@ async def comments_by_ids(db: Queryable, ids: Sequence[int]) -> list[asyncpg.Rec
 
 
 async def comments_pages(db: Queryable, article_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    rows = await db.fetch(
-        COMMENTS_PAGES[window.backward], list(article_ids), window.limit + 1, *COMMENTS_ORDER.boundary(window)
-    )
-    return COMMENTS_ORDER.pages(rows, list(article_ids), window)
+    return await fetch_pages(db, COMMENTS_PAGES, COMMENTS_ORDER, article_ids, window)
 
 
 async def comment_counts(db: Queryable, article_ids: Sequence[int]) -> dict[int, int]:

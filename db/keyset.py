@@ -8,9 +8,13 @@ for the first page and the rest. Statements are composed here from literal
 fragments only; no value from a request ever becomes SQL text.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from db.pool import Queryable
 
 MIN_TIME = datetime(1, 1, 2, tzinfo=UTC)
 MAX_TIME = datetime(9999, 12, 30, tzinfo=UTC)
@@ -98,3 +102,16 @@ class SortKey:
         for row in rows:
             grouped[row["parent_id"]].append(row)
         return {parent_id: self.page(group, window) for parent_id, group in grouped.items()}
+
+
+async def fetch_pages(
+    db: "Queryable", statements: dict[bool, str], key: SortKey, parent_ids: Sequence[int], window: Window
+) -> dict[int, Page]:
+    """Run a per-parent (LATERAL) statement pair: one page for each parent, in one statement.
+
+    The statements take the parent ids as $1, the row limit as $2 and the
+    boundary from $3 on.
+    """
+    ids = list(parent_ids)
+    rows = await db.fetch(statements[window.backward], ids, window.limit + 1, *key.boundary(window))
+    return key.pages(rows, ids, window)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from db.keyset import Page, SortKey, Window
+from db.keyset import Page, SortKey, Window, fetch_pages
 from db.pool import Queryable
 
 USER_COLUMNS = "u.id, u.username, u.email, u.bio, u.image, u.created_at, u.updated_at"
@@ -91,17 +91,11 @@ async def followed_by(db: Queryable, follower_id: int, user_ids: Sequence[int]) 
 
 
 async def followers_pages(db: Queryable, user_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    rows = await db.fetch(
-        FOLLOWERS_PAGES[window.backward], list(user_ids), window.limit + 1, *FOLLOWERS_ORDER.boundary(window)
-    )
-    return FOLLOWERS_ORDER.pages(rows, list(user_ids), window)
+    return await fetch_pages(db, FOLLOWERS_PAGES, FOLLOWERS_ORDER, user_ids, window)
 
 
 async def following_pages(db: Queryable, user_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    rows = await db.fetch(
-        FOLLOWING_PAGES[window.backward], list(user_ids), window.limit + 1, *FOLLOWING_ORDER.boundary(window)
-    )
-    return FOLLOWING_ORDER.pages(rows, list(user_ids), window)
+    return await fetch_pages(db, FOLLOWING_PAGES, FOLLOWING_ORDER, user_ids, window)
 
 
 # Writes. Each runs on the caller's transaction.
