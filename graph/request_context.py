@@ -7,11 +7,10 @@ from graph.context import Context
 from graph.errors import Unauthenticated
 
 
-async def context_for(connection: HTTPConnection, authorization: str | None = None) -> Context:
+async def context_for(connection: HTTPConnection) -> Context:
     """Pool, fresh loaders, viewer and request id; a bad token becomes the context's auth error."""
     state = connection.state
-    if authorization is None:
-        authorization = connection.headers.get("authorization")
+    authorization = connection.headers.get("authorization")
     viewer, row, auth_error = None, None, None
     try:
         viewer, row = await identify(state.db, state.tokens, authorization)
