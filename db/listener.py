@@ -106,7 +106,7 @@ class Listener:
             missed = await events.created_since(connection, self._listening_at - self._lookback)
             for event in missed:
                 self._publish(event)
-            log.info("listener reconnected; replayed %d events from the gap", len(missed))
+            log.warning("listener reconnected; replayed %d events from the gap", len(missed))
         self._listening_at = now
         self.connected.set()
 

@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             statement_cache_size=settings.statement_cache_size,
         )
         hub = EventHub(settings.subscription_buffer)
-        listener = Listener(database_url, hub.publish)
+        listener = Listener(database_url, hub.publish, backoff_initial=settings.listener_reconnect_delay)
         try:
             await ensure_at_head(db)
             await listener.start()

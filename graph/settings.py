@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     ws_max_subscriptions: int = Field(default=20, ge=1, description="Operations in flight per WebSocket.")
     ws_max_message_bytes: int = Field(default=65536, ge=1024, description="Largest WebSocket message accepted.")
     ws_init_timeout: float = Field(default=10.0, gt=0, description="Seconds a socket may wait to send connection_init.")
+    listener_reconnect_delay: float = Field(
+        default=0.05, gt=0, description="First backoff (seconds, doubling to 5) after the LISTEN connection is lost."
+    )
     subscription_buffer: int = Field(
         default=1000, ge=1, description="Events a slow subscriber may have waiting before it is ended."
     )
