@@ -26,6 +26,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",
+        ws_max_size=settings.ws_max_message_bytes,
         log_level="info",
     )
     return 0
