@@ -29,7 +29,7 @@ from graph.pagination import MAX_PAGE_SIZE, PageArgs, PageResult, window_for
 from graph.planned.plan import FieldPlan
 from graph.types.article import ArticleFilter
 
-Counter = Callable[[Sequence[int]], Awaitable[dict[int, int]]]
+Counter = Callable[[Database, Sequence[int]], Awaitable[dict[int, int]]]
 Resolver = Callable[["Run", list[Any], FieldPlan], Any]
 
 
@@ -244,7 +244,7 @@ _child_pages("User", "following", users.following_pages, users.FOLLOWING_ORDER, 
 
 
 def _single_count(count: Callable[[], Awaitable[int]]) -> Counter:
-    async def counter(_: Sequence[int]) -> dict[int, int]:
+    async def counter(_db: Database, _ids: Sequence[int]) -> dict[int, int]:
         return {0: await count()}
 
     return counter
@@ -282,7 +282,7 @@ for _connection in ("ArticleConnection", "UserConnection", "CommentConnection"):
 
     @resolver(_connection, "totalCount")
     async def _total_count(run: Run, conns: list[Conn], plan: FieldPlan) -> list[int]:
-        found = await conns[0].counter(_unique([conn.parent_id for conn in conns])) if conns else {}
+        found = await conns[0].counter(run.db, _unique([conn.parent_id for conn in conns])) if conns else {}
         return [found.get(conn.parent_id, 0) for conn in conns]
 
 
