@@ -27,6 +27,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         http="httptools",
         ws="websockets-sansio",
         log_level="info",
+        # SIGTERM: stop accepting, let in-flight requests finish (this long at
+        # most), then run the lifespan's shutdown, which closes the pool.
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     return 0
 
