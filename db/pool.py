@@ -12,7 +12,9 @@ statement that starts with SELECT, run outside a transaction, is retried once
 on a fresh connection when its connection dropped (a PostgreSQL restart,
 `pg_terminate_backend`): it cannot have changed anything. Anything else (a
 write, a transaction, a timeout) is never retried: a write whose reply was
-lost may have committed, and retrying a timeout doubles the wait.
+lost may have committed, and retrying a timeout doubles the wait. Only a
+transaction whose BEGIN met a dead pooled connection starts over on a fresh
+one, since none of its statements was sent.
 """
 
 import logging
@@ -137,7 +139,7 @@ class Database:
                 log.warning("a read lost its connection (%s); retrying once on a fresh one", type(error).__name__)
                 # One dropped connection usually means all of them went (a restart):
                 # replace every idle one rather than retry on another dead socket.
-                self.pool.expire_connections()
+                await self.pool.expire_connections()
                 return await self._once(method, sql, args)
 
     async def _once(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
@@ -146,9 +148,36 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
-            async with connection.transaction():
+        async with _translated_errors():
+            connection, transaction = await self._begin()
+            try:
                 yield Transaction(connection)
+            except BaseException:
+                if not connection.is_closed():
+                    await transaction.rollback()
+                raise
+            else:
+                await transaction.commit()
+            finally:
+                await self.pool.release(connection)
+
+    async def _begin(self) -> tuple[asyncpg.Connection, asyncpg.transaction.Transaction]:
+        """A connection inside BEGIN. A pooled connection found dead at BEGIN is
+        replaced once: nothing of the unit of work was sent yet, so this is no
+        retry of a write."""
+        for attempt in (1, 2):
+            connection = await self.pool.acquire(timeout=self.acquire_timeout)
+            transaction = connection.transaction()
+            try:
+                await transaction.start()
+            except BaseException as error:
+                await self.pool.release(connection)
+                if attempt == 2 or not is_dropped_connection(error):
+                    raise
+                await self.pool.expire_connections()
+            else:
+                return connection, transaction
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         await self.pool.close()
