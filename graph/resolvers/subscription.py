@@ -1,0 +1,62 @@
+"""The Subscription root: events from the process's hub, rows through the normal loaders.
+
+Each event is loaded with this subscriber's own context (fresh loaders, its
+own viewer), so viewer fields and permissions are right per subscriber and
+nothing cached for an earlier event answers a later one.
+"""
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from db import articles
+from graph.errors import BadUserInput, ServiceUnavailable
+from graph.ids import decode_id
+from graph.realtime.hub import HubClosed, SubscriberFellBehind
+from graph.types.article import Article, ArticleFilter
+from graph.types.comment import Comment
+
+
+def _hub(info: strawberry.Info):
+    hub = info.context.events
+    if hub is None:
+        raise ServiceUnavailable("Subscriptions are not available on this connection.")
+    return hub
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Every new article that matches the filter, from any server process.")
+    async def article_created(
+        self, info: strawberry.Info, filter: ArticleFilter | None = None
+    ) -> AsyncGenerator[Article, None]:
+        context = info.context
+        where = filter.to_db() if filter is not None else None
+        try:
+            with _hub(info).subscribe("article") as stream:
+                async for event in stream:
+                    if where is not None and not where.is_empty:
+                        if not await articles.article_matches(context.db, event.id, where):
+                            continue
+                    context.reset_loaders()
+                    row = await context.loaders.article.load(event.id)
+                    if row is not None:  # deleted before we got to it
+                        yield Article.from_row(row)
+        except (HubClosed, SubscriberFellBehind) as error:
+            raise ServiceUnavailable(str(error)) from error
+
+    @strawberry.subscription(description="Every new comment on the article, from any server process.")
+    async def comment_added(self, info: strawberry.Info, article_id: strawberry.ID) -> AsyncGenerator[Comment, None]:
+        context = info.context
+        _, key = decode_id(article_id, expected="Article")
+        if not await articles.article_exists(context.db, key):
+            raise BadUserInput("No article has that ID.", argument="articleId")
+        try:
+            with _hub(info).subscribe("comment", key) as stream:
+                async for event in stream:
+                    context.reset_loaders()
+                    row = await context.loaders.comment.load(event.id)
+                    if row is not None:
+                        yield Comment.from_row(row)
+        except (HubClosed, SubscriberFellBehind) as error:
+            raise ServiceUnavailable(str(error)) from error
