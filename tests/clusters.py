@@ -93,14 +93,9 @@ def throwaway_cluster() -> Iterator[Cluster]:
     chown_to_postgres(root)
     cluster = Cluster(root, free_port())
     try:
+        initdb = [str(PG_BIN / "initdb"), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "--no-sync"]
         subprocess.run(
-            as_postgres(
-                [str(PG_BIN / "initdb"), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "--no-sync", "-E",
-                 "UTF8", "--locale=C.UTF-8"]
-            ),
-            check=True,
-            capture_output=True,
-            timeout=60,
+            as_postgres([*initdb, "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True, timeout=60
         )
         cluster.start()
         yield cluster
