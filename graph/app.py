@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from db.listener import Listener
 from db.pool import Database, create_database
 from graph.context import Context
+from graph.health import router as health_router
 from graph.http.endpoint import router as http_router
 from graph.http.persisted import PersistedQueries
 from graph.migrations import ensure_at_head
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             acquire_timeout=settings.pool_acquire_timeout,
             command_timeout=settings.command_timeout,
             statement_cache_size=settings.statement_cache_size,
+            statement_timeout=settings.server_statement_timeout,
         )
         hub = EventHub(settings.subscription_buffer)
         listener = Listener(database_url, hub.publish, backoff_initial=settings.listener_reconnect_delay)
@@ -88,13 +90,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(http_router())
     app.include_router(SubscriptionRouter(schema, settings, origins, websocket_context))
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz(request: Request) -> dict[str, str]:
-        await ensure_at_head(request.state.db)
-        return {"status": "ready"}
-
+    app.include_router(health_router())
     return app

@@ -24,12 +24,20 @@ class Settings(BaseSettings):
     pool_max_size: int = Field(default=10, ge=1)
     pool_acquire_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a free connection.")
     command_timeout: float = Field(default=10.0, gt=0, description="Seconds one SQL statement may run.")
+    statement_timeout: float | None = Field(
+        default=None,
+        ge=0,
+        description="PostgreSQL's own statement_timeout, seconds; unset: COMMAND_TIMEOUT; 0: not sent (PgBouncer).",
+    )
     statement_cache_size: int = Field(
         default=1024, ge=0, description="asyncpg prepared-statement cache; 0 behind PgBouncer (transaction mode)."
     )
 
     host: str = "127.0.0.1"
     port: int = 8000
+    shutdown_timeout: float = Field(
+        default=10.0, gt=0, description="On SIGTERM, seconds in-flight requests get to finish before being cancelled."
+    )
     graphiql: bool | None = Field(default=None, description="Serve GraphiQL; unset: on in development only.")
 
     persisted_queries: Literal["automatic", "allowlist", "off"] = Field(
@@ -71,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else self.environment == "development"
+
+    @property
+    def server_statement_timeout(self) -> float:
+        return self.command_timeout if self.statement_timeout is None else self.statement_timeout
 
     def require_database_url(self) -> str:
         """The configured URL, or the embedded server's (started on first use)."""
