@@ -52,7 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             statement_timeout=settings.server_statement_timeout,
         )
         hub = EventHub(settings.subscription_buffer)
-        listener = Listener(database_url, hub.publish, backoff_initial=settings.listener_reconnect_delay)
+        listener = Listener(
+            settings.listener_database_url or database_url,
+            hub.publish,
+            backoff_initial=settings.listener_reconnect_delay,
+        )
         try:
             await ensure_at_head(db)
             await listener.start()

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     ws_max_subscriptions: int = Field(default=20, ge=1, description="Operations in flight per WebSocket.")
     ws_max_message_bytes: int = Field(default=65536, ge=1024, description="Largest WebSocket message accepted.")
     ws_init_timeout: float = Field(default=10.0, gt=0, description="Seconds a socket may wait to send connection_init.")
+    listener_database_url: str | None = Field(
+        default=None,
+        description="Where the LISTEN connection goes; unset: DATABASE_URL. Behind PgBouncer, PostgreSQL itself.",
+    )
     listener_reconnect_delay: float = Field(
         default=0.05, gt=0, description="First backoff (seconds, doubling to 5) after the LISTEN connection is lost."
     )
