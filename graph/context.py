@@ -57,6 +57,10 @@ class Context(BaseContext):
         self.auth_error = None
         self.reset_loaders()
 
+    def use_public_loaders(self, public: Loaders) -> None:
+        """Fresh viewer loaders over shared viewer-independent ones (one event, many subscribers)."""
+        self.loaders = Loaders(self.db, self.viewer_id, public=public)
+
     def reset_loaders(self) -> None:
         """After a write: nothing cached before it may answer a read after it."""
         self.loaders = Loaders(self.db, self.viewer_id)

@@ -6,11 +6,13 @@ letting its queue grow without bound.
 """
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextlib import contextmanager
 
 from db.events import Event, EventKind
+from db.pool import Database
+from graph.loaders import Loaders
 
 Topic = tuple[EventKind, int | None]
 
@@ -56,11 +58,43 @@ class Stream:
         raise StopAsyncIteration
 
 
+class EventScope:
+    """What every subscriber handling one event can share: public loaders and filter checks.
+
+    Without it, N subscribers cost N statements per event; with it, their
+    loads batch into one, and each distinct filter is checked once.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.loaders = Loaders(db, None)
+        self._checks: dict[Hashable, asyncio.Future] = {}
+
+    async def check(self, key: Hashable, run: Callable[[], Awaitable[bool]]) -> bool:
+        check = self._checks.get(key)
+        if check is None:
+            check = self._checks[key] = asyncio.ensure_future(run())
+        return await asyncio.shield(check)
+
+
 class EventHub:
+    # Scopes of the most recent events; subscribers handle an event within
+    # moments of each other, so a short memory is enough.
+    SCOPES_KEPT = 256
+
     def __init__(self, capacity: int = 1000) -> None:
         self._capacity = capacity
         self._topics: defaultdict[Topic, set[Stream]] = defaultdict(set)
         self._closed = False
+        self._scopes: OrderedDict[tuple[str, int], EventScope] = OrderedDict()
+
+    def scope(self, event: Event, db: Database) -> EventScope:
+        key = (event.kind, event.id)
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = EventScope(db)
+            if len(self._scopes) > self.SCOPES_KEPT:
+                self._scopes.popitem(last=False)
+        return scope
 
     @contextmanager
     def subscribe(self, kind: EventKind, article_id: int | None = None) -> Iterator[Stream]:

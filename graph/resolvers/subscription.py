@@ -1,11 +1,13 @@
 """The Subscription root: events from the process's hub, rows through the normal loaders.
 
-Each event is loaded with this subscriber's own context (fresh loaders, its
-own viewer), so viewer fields and permissions are right per subscriber and
-nothing cached for an earlier event answers a later one.
+Each event is loaded with this subscriber's own viewer (fresh viewer loaders),
+so viewer fields and permissions are right per subscriber and nothing cached
+for an earlier event answers a later one. Viewer-independent loads and filter
+checks are shared by all subscribers of the process handling the same event.
 """
 
 from collections.abc import AsyncGenerator
+from functools import partial
 
 import strawberry
 
@@ -31,14 +33,17 @@ class Subscription:
         self, info: strawberry.Info, filter: ArticleFilter | None = None
     ) -> AsyncGenerator[Article, None]:
         context = info.context
+        hub = _hub(info)
         where = filter.to_db() if filter is not None else None
         try:
-            with _hub(info).subscribe("article") as stream:
+            with hub.subscribe("article") as stream:
                 async for event in stream:
+                    scope = hub.scope(event, context.db)
                     if where is not None and not where.is_empty:
-                        if not await articles.article_matches(context.db, event.id, where):
+                        matches = partial(articles.article_matches, context.db, event.id, where)
+                        if not await scope.check(where, matches):
                             continue
-                    context.reset_loaders()
+                    context.use_public_loaders(scope.loaders)
                     row = await context.loaders.article.load(event.id)
                     if row is not None:  # deleted before we got to it
                         yield Article.from_row(row)
@@ -51,10 +56,11 @@ class Subscription:
         _, key = decode_id(article_id, expected="Article")
         if not await articles.article_exists(context.db, key):
             raise BadUserInput("No article has that ID.", argument="articleId")
+        hub = _hub(info)
         try:
-            with _hub(info).subscribe("comment", key) as stream:
+            with hub.subscribe("comment", key) as stream:
                 async for event in stream:
-                    context.reset_loaders()
+                    context.use_public_loaders(hub.scope(event, context.db).loaders)
                     row = await context.loaders.comment.load(event.id)
                     if row is not None:
                         yield Comment.from_row(row)
