@@ -15,6 +15,7 @@ from graph.http.persisted import PersistedQueries
 from graph.migrations import ensure_at_head
 from graph.origins import OriginPolicy
 from graph.passwords import Passwords
+from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
 from graph.realtime.websocket import SubscriptionRouter
 from graph.request_context import context_for
@@ -30,6 +31,7 @@ class State(TypedDict):
     tokens: Tokens
     persisted_queries: PersistedQueries
     events: EventHub
+    planned: PlannedExecution | None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "tokens": tokens,
                 "persisted_queries": PersistedQueries(db, settings.persisted_queries),
                 "events": hub,
+                "planned": PlannedExecution(schema) if settings.planned_execution else None,
             }
         finally:
             # Subscriptions end first (their last loads still need the pool),

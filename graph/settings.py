@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         default="automatic",
         description="automatic: APQ as Apollo and urql send them; allowlist: only registered hashes run; off.",
     )
+    planned_execution: bool = Field(
+        default=True, description="Serve the queries the planner understands without per-field resolution."
+    )
     cache_max_age: int = Field(default=60, ge=0, description="max-age of anonymous GET responses, seconds.")
     batching: bool = Field(default=False, description="Accept a JSON array of operations in one POST.")
     batch_max_size: int = Field(default=10, ge=1)
