@@ -7,8 +7,8 @@ for a whole unit of work and hands out a `Transaction` with the same methods,
 so query functions in `db/` accept either.
 """
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -84,41 +84,95 @@ class Transaction:
             return await self.connection.execute(sql, *args)
 
 
+class _Borrow:
+    """`pool.acquire` that counts the borrowers waiting for a connection (a metrics gauge reads it)."""
+
+    __slots__ = ("connection", "database")
+
+    def __init__(self, database: "Database") -> None:
+        self.database = database
+
+    async def __aenter__(self) -> asyncpg.Connection:
+        database = self.database
+        database.waiting += 1
+        try:
+            self.connection = await database.pool.acquire(timeout=database.acquire_timeout)
+        finally:
+            database.waiting -= 1
+        return self.connection
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.database.pool.release(self.connection)
+
+
 class Database:
     """The application's handle on the pool: one statement per borrow."""
+
+    transaction_class: type[Transaction] = Transaction
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
+        self.waiting = 0
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
+        async with _translated_errors(), _Borrow(self) as connection:
             return await connection.fetch(sql, *args)
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
+        async with _translated_errors(), _Borrow(self) as connection:
             return await connection.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
+        async with _translated_errors(), _Borrow(self) as connection:
             return await connection.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
         _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
+        async with _translated_errors(), _Borrow(self) as connection:
             return await connection.execute(sql, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
+        async with _translated_errors(), _Borrow(self) as connection:
             async with connection.transaction():
-                yield Transaction(connection)
+                yield self.transaction_class(connection)
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+StatementSpan = Callable[[str], AbstractContextManager[object]]
+
+
+def _traced(base: type, statement_span: StatementSpan) -> type:
+    """A subclass of `base` that runs each statement inside `statement_span(sql)`.
+
+    Built only when tracing is on, so with tracing off the statement path has
+    no extra call at all.
+    """
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        with statement_span(sql):
+            return await base.fetch(self, sql, *args)
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        with statement_span(sql):
+            return await base.fetchrow(self, sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        with statement_span(sql):
+            return await base.fetchval(self, sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        with statement_span(sql):
+            return await base.execute(self, sql, *args)
+
+    methods = {"fetch": fetch, "fetchrow": fetchrow, "fetchval": fetchval, "execute": execute}
+    return type(f"Traced{base.__name__}", (base,), methods)
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -151,7 +205,9 @@ async def create_database(
     command_timeout: float,
     statement_cache_size: int,
     application_name: str = "conduit",
+    statement_span: StatementSpan | None = None,
 ) -> Database:
+    """The pool behind a `Database`; with `statement_span`, every statement runs inside one (tracing)."""
     try:
         pool = await asyncpg.create_pool(
             dsn,
@@ -165,4 +221,8 @@ async def create_database(
         )
     except CONNECTION_ERRORS as error:
         raise DatabaseUnavailable(f"cannot connect to the database ({type(error).__name__})") from error
-    return Database(pool, acquire_timeout=acquire_timeout)
+    if statement_span is None:
+        return Database(pool, acquire_timeout=acquire_timeout)
+    database_class = _traced(Database, statement_span)
+    database_class.transaction_class = _traced(Transaction, statement_span)
+    return database_class(pool, acquire_timeout=acquire_timeout)

@@ -5,19 +5,24 @@ from contextlib import asynccontextmanager
 from typing import TypedDict
 
 from fastapi import FastAPI, Request
+from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.trace import Tracer
 from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
 
 from db.pool import Database, create_database
 from graph.context import Context
 from graph.http.endpoint import router as http_router
+from graph.http.graphiql import assets_router as graphiql_assets
 from graph.http.persisted import PersistedQueries
+from graph.metrics import metrics_router, pool_sampling
 from graph.migrations import ensure_at_head
 from graph.passwords import Passwords
 from graph.request_context import context_for
 from graph.schema import schema
 from graph.settings import Settings
 from graph.tokens import Tokens, signing_secret
+from graph.tracing import statement_spans, tracer_provider
 
 
 class State(TypedDict):
@@ -26,14 +31,18 @@ class State(TypedDict):
     passwords: Passwords
     tokens: Tokens
     persisted_queries: PersistedQueries
+    tracer: Tracer | None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
+    """The app; `span_exporter` replaces the exporter TRACING names (tests read spans from memory)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[State]:
         tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
+        provider = tracer_provider(settings, span_exporter)
+        tracer = provider.get_tracer("graph") if provider is not None else None
         db = await create_database(
             settings.require_database_url(),
             min_size=settings.pool_min_size,
@@ -41,18 +50,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             acquire_timeout=settings.pool_acquire_timeout,
             command_timeout=settings.command_timeout,
             statement_cache_size=settings.statement_cache_size,
+            statement_span=statement_spans(tracer) if tracer is not None else None,
         )
         try:
             await ensure_at_head(db)
-            yield {
-                "db": db,
-                "settings": settings,
-                "passwords": Passwords(),
-                "tokens": tokens,
-                "persisted_queries": PersistedQueries(db, settings.persisted_queries),
-            }
+            async with pool_sampling(db):
+                yield {
+                    "db": db,
+                    "settings": settings,
+                    "passwords": Passwords(),
+                    "tokens": tokens,
+                    "persisted_queries": PersistedQueries(db, settings.persisted_queries),
+                    "tracer": tracer,
+                }
         finally:
             await db.close()
+            if provider is not None:
+                provider.shutdown()
 
     async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
         return await context_for(websocket if websocket is not None else request)
@@ -61,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol.
     app.include_router(http_router())
+    app.include_router(graphiql_assets())
+    app.include_router(metrics_router())
     app.include_router(GraphQLRouter(schema, path="/graphql", context_getter=websocket_context, graphql_ide=None))
 
     @app.get("/healthz")
