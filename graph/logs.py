@@ -48,6 +48,8 @@ def logging_config(level: str = "info") -> dict[str, Any]:
             "uvicorn": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            # The startup migration check would log alembic's plugin set-up in every worker.
+            "alembic": {"level": "WARNING"},
         },
     }
 
