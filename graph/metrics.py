@@ -67,6 +67,8 @@ subscriptions_open = Gauge(
 )
 
 _operation_labels: set[str] = set()
+# The labelled children per operation label, looked up once: `labels()` takes a lock and builds tuples.
+_children: dict[str, tuple] = {}
 
 
 def operation_label(name: str | None) -> str:
@@ -84,10 +86,21 @@ def operation_label(name: str | None) -> str:
 
 def observe_operation(name: str | None, codes: list[str], seconds: float, statements: int) -> None:
     operation = operation_label(name)
-    requests_total.labels(operation, "error" if codes else "ok").inc()
-    for code in codes:
-        errors_total.labels(code).inc()
-    request_duration.labels(operation).observe(seconds)
+    children = _children.get(operation)
+    if children is None:
+        children = _children[operation] = (
+            requests_total.labels(operation, "ok"),
+            requests_total.labels(operation, "error"),
+            request_duration.labels(operation),
+        )
+    ok, error, duration = children
+    if codes:
+        error.inc()
+        for code in codes:
+            errors_total.labels(code).inc()
+    else:
+        ok.inc()
+    duration.observe(seconds)
     request_statements.observe(statements)
 
 

@@ -106,7 +106,11 @@ def _record(
     }
     if settings.log_variables:
         fields["variables"] = redacted(params.variables)
-    log.info("graphql operation", extra={"fields": fields})
+    if log.isEnabledFor(logging.INFO):
+        # makeRecord + handle is log.info without its walk up the stack for the caller's file and line.
+        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "graphql operation", (), None)
+        record.fields = fields
+        log.handle(record)
     if span is not None:
         span.update_name(f"graphql {name}" if name else "graphql")
         span.set_attribute("graphql.operation.name", name or "")
