@@ -57,16 +57,27 @@ def start(checkout: Path, log_dir: Path, env: dict[str, str]) -> tuple[subproces
     raise RuntimeError(f"{checkout} did not start")
 
 
-def timed_requests(url: str, count: int) -> float:
-    """Mean milliseconds per request over `count` sequential requests on one keep-alive connection."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_requests(process: subprocess.Popen, url: str, count: int) -> tuple[float, float]:
+    """Wall ms and server CPU ms per request, over `count` sequential requests on one keep-alive connection.
+
+    The server's CPU time is the steadier figure on a shared machine: wall time
+    also counts waiting for a core.
+    """
     with httpx.Client(base_url=url) as client:
         for _ in range(100):
             client.post("/graphql", json=QUERY)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds(process.pid)
         for _ in range(count):
             response = client.post("/graphql", json=QUERY)
             assert response.status_code == 200 and "errors" not in response.json(), response.text
-        return (time.perf_counter() - started) * 1000 / count
+        wall = (time.perf_counter() - started) * 1000 / count
+        return wall, (cpu_seconds(process.pid) - cpu) * 1000 / count
 
 
 def end_to_end(baseline: Path, count: int, rounds: int, env: dict[str, str]) -> None:
@@ -76,18 +87,25 @@ def end_to_end(baseline: Path, count: int, rounds: int, env: dict[str, str]) -> 
             "with logs + metrics": start(ROOT, Path(log_dir), env),
         }
         try:
-            means: dict[str, list[float]] = {name: [] for name in servers}
+            walls: dict[str, list[float]] = {name: [] for name in servers}
+            cpus: dict[str, list[float]] = {name: [] for name in servers}
             for _ in range(rounds):
-                for name, (_, url) in servers.items():
-                    means[name].append(timed_requests(url, count))
+                for name, (process, url) in servers.items():
+                    wall, cpu = timed_requests(process, url, count)
+                    walls[name].append(wall)
+                    cpus[name].append(cpu)
         finally:
             for process, _ in servers.values():
                 process.terminate()
                 process.wait()
-    for name, values in means.items():
-        print(f"{name:22} median {statistics.median(values):.3f} ms/request  rounds {[round(v, 3) for v in values]}")
-    delta = statistics.median(means["with logs + metrics"]) - statistics.median(means["without (baseline)"])
-    print(f"difference             {delta * 1000:+.0f} µs/request (median of {rounds} rounds of {count})")
+    for name in servers:
+        print(
+            f"{name:22} wall {statistics.median(walls[name]):.3f} ms/request, "
+            f"server CPU {statistics.median(cpus[name]):.3f} ms/request (medians; CPU rounds "
+            f"{[round(v, 3) for v in cpus[name]]})"
+        )
+    delta = statistics.median(cpus["with logs + metrics"]) - statistics.median(cpus["without (baseline)"])
+    print(f"server CPU difference  {delta * 1000:+.0f} µs/request (median of {rounds} rounds of {count})")
 
 
 def in_process(calls: int) -> None:
