@@ -53,6 +53,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             log_config=logging_config(settings.log_level),
             log_level=settings.log_level,
             access_log=False,
+            ws_max_size=settings.ws_max_message_bytes,
         )
     finally:
         if created:

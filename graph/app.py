@@ -8,8 +8,8 @@ from fastapi import FastAPI, Request
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import Tracer
 from starlette.websockets import WebSocket
-from strawberry.fastapi import GraphQLRouter
 
+from db.listener import Listener
 from db.pool import Database, create_database
 from graph.context import Context
 from graph.http.endpoint import router as http_router
@@ -17,7 +17,10 @@ from graph.http.graphiql import assets_router as graphiql_assets
 from graph.http.persisted import PersistedQueries
 from graph.metrics import metrics_router, pool_sampling
 from graph.migrations import ensure_at_head
+from graph.origins import OriginPolicy
 from graph.passwords import Passwords
+from graph.realtime.hub import EventHub
+from graph.realtime.websocket import SubscriptionRouter
 from graph.request_context import context_for
 from graph.schema import schema
 from graph.settings import Settings
@@ -32,6 +35,7 @@ class State(TypedDict):
     tokens: Tokens
     persisted_queries: PersistedQueries
     tracer: Tracer | None
+    events: EventHub
 
 
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
@@ -39,12 +43,13 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[State]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
         provider = tracer_provider(settings, span_exporter)
         tracer = provider.get_tracer("graph") if provider is not None else None
+        database_url = settings.require_database_url()
         db = await create_database(
-            settings.require_database_url(),
+            database_url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             acquire_timeout=settings.pool_acquire_timeout,
@@ -52,8 +57,12 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             statement_cache_size=settings.statement_cache_size,
             statement_span=statement_spans(tracer) if tracer is not None else None,
         )
+        hub = EventHub(settings.subscription_buffer)
+        listener = Listener(database_url, hub.publish, backoff_initial=settings.listener_reconnect_delay)
         try:
             await ensure_at_head(db)
+            await listener.start()
+            app.state.listener = listener  # tests terminate its backend to simulate a lost connection
             async with pool_sampling(db):
                 yield {
                     "db": db,
@@ -61,9 +70,14 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     "passwords": Passwords(),
                     "tokens": tokens,
                     "persisted_queries": PersistedQueries(db, settings.persisted_queries),
+                    "events": hub,
                     "tracer": tracer,
                 }
         finally:
+            # Subscriptions end first (their last loads still need the pool),
+            # then the listener, then the pool.
+            hub.close()
+            await listener.close()
             await db.close()
             if provider is not None:
                 provider.shutdown()
@@ -71,13 +85,21 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
     async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
         return await context_for(websocket if websocket is not None else request)
 
-    app = FastAPI(title="Conduit GraphQL", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    origins = OriginPolicy(settings)
+    app = FastAPI(
+        title="Conduit GraphQL",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        middleware=[origins.cors_middleware()],
+    )
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol.
     app.include_router(http_router())
     app.include_router(graphiql_assets())
     app.include_router(metrics_router())
-    app.include_router(GraphQLRouter(schema, path="/graphql", context_getter=websocket_context, graphql_ide=None))
+    app.include_router(SubscriptionRouter(schema, settings, origins, websocket_context))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

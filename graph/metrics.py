@@ -6,9 +6,8 @@ then keeps every value in files there, and /metrics on any worker adds up
 all of them. The variable must be set before prometheus_client is imported,
 which is why only the worker processes import this module.
 
-`subscriptions_open` belongs to the WebSocket subscription code: it calls
-`subscriptions_open.inc()` when a subscription starts and `.dec()` when it
-ends. Until that code does, the gauge reads 0.
+`subscriptions_open` is kept by graph.realtime.hub: `inc()` when a
+subscription starts listening for events, `dec()` when it ends.
 """
 
 import asyncio

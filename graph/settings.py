@@ -4,10 +4,10 @@ The README lists each one with its default; keep the two in step.
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -51,8 +51,30 @@ class Settings(BaseSettings):
         description="OpenTelemetry spans per operation and SQL statement: otlp (OTEL_EXPORTER_OTLP_* env), console.",
     )
 
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated browser origins allowed for CORS and the WebSocket; development adds localhost.",
+    )
+    ws_max_connections: int = Field(default=1000, ge=1, description="Open WebSockets per process.")
+    ws_max_subscriptions: int = Field(default=20, ge=1, description="Operations in flight per WebSocket.")
+    ws_max_message_bytes: int = Field(default=65536, ge=1024, description="Largest WebSocket message accepted.")
+    ws_init_timeout: float = Field(default=10.0, gt=0, description="Seconds a socket may wait to send connection_init.")
+    listener_reconnect_delay: float = Field(
+        default=0.05, gt=0, description="First backoff (seconds, doubling to 5) after the LISTEN connection is lost."
+    )
+    subscription_buffer: int = Field(
+        default=1000, ge=1, description="Events a slow subscriber may have waiting before it is ended."
+    )
+
     jwt_secret: SecretStr | None = None
     jwt_lifetime_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @property
     def graphiql_enabled(self) -> bool:

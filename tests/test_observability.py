@@ -199,3 +199,13 @@ def test_operation_labels_are_bounded_and_only_graphql_names(monkeypatch):
     assert metrics.operation_label("Second") == "Second"
     assert metrics.operation_label("Third") == "other"
     assert metrics.operation_label("First") == "First"
+
+
+def test_the_subscription_gauge_counts_open_subscriptions():
+    from graph.realtime.hub import EventHub
+
+    hub = EventHub(10)
+    before = REGISTRY.get_sample_value("graphql_subscriptions_open")
+    with hub.subscribe("article"), hub.subscribe("comment", 7):
+        assert REGISTRY.get_sample_value("graphql_subscriptions_open") == before + 2
+    assert REGISTRY.get_sample_value("graphql_subscriptions_open") == before
