@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     shutdown_timeout: float = Field(
         default=10.0, gt=0, description="On SIGTERM, seconds in-flight requests get to finish before being cancelled."
     )
+    workers: int = Field(default=1, ge=1, description="Worker processes of `serve` (its --workers wins).")
     graphiql: bool | None = Field(default=None, description="Serve GraphiQL; unset: on in development only.")
 
     persisted_queries: Literal["automatic", "allowlist", "off"] = Field(
@@ -50,6 +51,16 @@ class Settings(BaseSettings):
     cache_max_age: int = Field(default=60, ge=0, description="max-age of anonymous GET responses, seconds.")
     batching: bool = Field(default=False, description="Accept a JSON array of operations in one POST.")
     batch_max_size: int = Field(default=10, ge=1)
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_variables: bool = Field(
+        default=False, description="Put each operation's variables in its log line (passwords and tokens redacted)."
+    )
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    tracing: Literal["off", "otlp", "console"] = Field(
+        default="off",
+        description="OpenTelemetry spans per operation and SQL statement: otlp (OTEL_EXPORTER_OTLP_* env), console.",
+    )
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default=[],

@@ -20,6 +20,7 @@ from db.errors import DatabaseUnavailable
 from graph.error_codes import UNAVAILABLE_MESSAGE
 from graph.http import params as request_params
 from graph.http.graphiql import graphiql_page
+from graph.http.observe import observed
 from graph.http.params import Params, RequestError
 from graph.http.persisted import PersistedQueryError
 from graph.http.responses import (
@@ -97,6 +98,7 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
     return graphql_response(bodies, media_type, headers={"cache-control": "no-store"})
 
 
+@observed
 async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
