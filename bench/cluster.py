@@ -73,7 +73,11 @@ class Cluster:
     def start(self) -> None:
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         with (self.data / "postgresql.conf").open("a") as conf:
-            for name, value in {**SETTINGS, "port": str(self.port), "unix_socket_directories": str(self.directory)}.items():
+            for name, value in {
+                **SETTINGS,
+                "port": str(self.port),
+                "unix_socket_directories": str(self.directory),
+            }.items():
                 conf.write(f"{name} = '{value}'\n")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.directory / "log"), "-w", "start")
 

@@ -57,7 +57,9 @@ async def prepare(cluster: Cluster, size: Size) -> Dataset:
         await admin.close()
     url = cluster.url(DATABASE)
     _graph_cli(url, "migrate")
-    _graph_cli(url, "seed", "--users", str(size.users), "--articles", str(size.articles), "--comments", str(size.comments))
+    _graph_cli(
+        url, "seed", "--users", str(size.users), "--articles", str(size.articles), "--comments", str(size.comments)
+    )
     connection = await asyncpg.connect(url)
     try:
         writer_id = await connection.fetchval(

@@ -41,7 +41,9 @@ def process_tree_cpu_seconds(root: int) -> float:
     return total / TICKS_PER_SECOND
 
 
-def wait_until_idle(roots: list[int], *, busy_fraction: float = 0.05, window: float = 0.25, limit: float = 15.0) -> None:
+def wait_until_idle(
+    roots: list[int], *, busy_fraction: float = 0.05, window: float = 0.25, limit: float = 15.0
+) -> None:
     """Until the process trees use under `busy_fraction` of a core: requests still in flight
     from the warm-up (wrk has hung up; the server finishes them anyway) must not be
     counted in the measured run."""

@@ -35,7 +35,9 @@ def _json(payload: Any) -> Response:
 
 
 def _unauthenticated() -> Response:
-    return _json({"data": None, "errors": [{"message": "Sign in to do this.", "extensions": {"code": "UNAUTHENTICATED"}}]})
+    return _json(
+        {"data": None, "errors": [{"message": "Sign in to do this.", "extensions": {"code": "UNAUTHENTICATED"}}]}
+    )
 
 
 async def _viewer_id(request: Request) -> int | None:

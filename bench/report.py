@@ -36,6 +36,19 @@ class Sample:
         }
 
 
+NOTES = (
+    "SQL/req: every statement a client sent (pg_stat_statements, track=top), BEGIN/COMMIT and PostGraphile's "
+    "set_config() of JWT claims included; statements inside SQL functions are not counted separately.",
+    "CPU ms/req: user+system CPU of the server's process tree (workers included) and of the PostgreSQL cluster, "
+    "divided by the requests wrk completed.",
+    "ours logs every request (uvicorn's access log at level info, `python -m graph serve` as shipped); "
+    "PostGraphile and plain log nothing per request.",
+    "PostGraphile runs as the database superuser with the Amber preset and no grants or RLS: its schema also "
+    "exposes users.email and users.password_hash. It is a performance comparison, not a safe deployment.",
+    "wrk, the servers and PostgreSQL share the machine's CPUs (and other work on it): absolute figures are noisy; "
+    "compare systems within one report.",
+)
+
 MEDIANS = (
     "rps",
     "p50_ms",
@@ -89,4 +102,8 @@ def markdown(rows: list[dict[str, Any]], checks: list[Check], meta: dict[str, An
     lines.append("Shapes:")
     for name in meta["shapes"]:
         lines.append(f"- {name}: {SHAPES[name].summary}")
+        lines.extend(f"  - {note}" for note in SHAPES[name].notes)
+    lines.append("")
+    lines.append("Notes:")
+    lines.extend(f"- {note}" for note in NOTES)
     return "\n".join(lines) + "\n"

@@ -58,7 +58,9 @@ async def run(options: Options) -> dict:
         data = await asyncpg.connect(dataset.url)
         try:
             username = await data.fetchval("SELECT username FROM users WHERE id = $1", dataset.reader_id)
-            article_ids = [r["id"] for r in await data.fetch("SELECT id FROM articles ORDER BY id LIMIT $1", M2_ARTICLES)]
+            article_ids = [
+                r["id"] for r in await data.fetch("SELECT id FROM articles ORDER BY id LIMIT $1", M2_ARTICLES)
+            ]
             params = Params(username=username, writer=WRITER, article_ids=article_ids)
             ids = {"reader_id": dataset.reader_id, "writer_id": dataset.writer_id}
 

@@ -94,7 +94,9 @@ Q1 = Shape(
         "titles": [a["title"] for a in d["userByUsername"]["articlesByAuthorId"]["nodes"]],
     },
     plain_route="/q1",
-    notes=["PostGraphile looks the user up through a SQL function (user_by_username), as ours does by lower(username)."],
+    notes=[
+        "PostGraphile looks the user up through a SQL function (user_by_username), as ours does by lower(username)."
+    ],
 )
 
 Q2 = Shape(
@@ -255,7 +257,10 @@ M1 = Shape(
         (a := d["createArticle"]["article"])["title"], a["description"], a["slug"], a["tags"], a["author"]["username"]
     ),
     normalize_postgraphile=lambda d: _m1_normal(
-        (a := d["createArticle"]["result"])["title"], a["description"], a["slug"], _pg_tags(a),
+        (a := d["createArticle"]["result"])["title"],
+        a["description"],
+        a["slug"],
+        _pg_tags(a),
         a["userByAuthorId"]["username"],
     ),
     plain_route="/m1",

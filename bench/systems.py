@@ -91,7 +91,9 @@ class System:
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Until a trivial request is answered by every worker's listening socket."""
-        probe_path, probe_body = ("/healthz", None) if self.kind != "postgraphile" else ("/graphql", b'{"query":"{__typename}"}')
+        probe_path, probe_body = (
+            ("/healthz", None) if self.kind != "postgraphile" else ("/graphql", b'{"query":"{__typename}"}')
+        )
         deadline = time.monotonic() + timeout
         while True:
             if self.process is not None and self.process.poll() is not None:
