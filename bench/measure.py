@@ -19,7 +19,12 @@ def _stat_fields(pid: str) -> list[str] | None:
 
 
 def process_tree_cpu_seconds(root: int) -> float:
-    """User + system CPU of `root` and every live descendant (workers, Node cluster children, backends)."""
+    """User + system CPU of `root` and its descendants (workers, Node cluster children, backends).
+
+    A child that has exited and been reaped lives on in its parent's
+    cutime/cstime, so those are added too: PostgreSQL backends come and go as
+    pools open and close connections, and the total must never go down.
+    """
     parents: dict[int, int] = {}
     times: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -28,9 +33,10 @@ def process_tree_cpu_seconds(root: int) -> float:
         fields = _stat_fields(entry)
         if fields is None:
             continue
-        # After the name: state, ppid, ..., utime is field 14 of stat (index 11 here), stime 15.
+        # After the name: state, ppid, ..., utime is field 14 of stat (index 11 here), stime,
+        # cutime, cstime follow.
         parents[int(entry)] = int(fields[1])
-        times[int(entry)] = int(fields[11]) + int(fields[12])
+        times[int(entry)] = sum(int(value) for value in fields[11:15])
     total = 0
     for pid, ticks in times.items():
         ancestor = pid

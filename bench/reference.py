@@ -85,7 +85,7 @@ async def m1(connection: asyncpg.Connection, unique: str, writer: str) -> Any:
         "title": title,
         "description": M1_INPUT["description"],
         "slug": slugify(title),
-        "tags": sorted(M1_INPUT["tags"]),
+        "tags": sorted(tag.replace(UNIQUE, unique) for tag in M1_INPUT["tags"]),
         "author": writer,
     }
 

@@ -154,7 +154,8 @@ async def _measure(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     bodies = [system.body(shape, variables) for variables in shape.requests(params)]
-    tag = f"{system.kind}{system.workers}r{round_number}t{int(time.time())}"
+    # Short: it ends up in tag names (at most 32 characters) with a thread and request number.
+    tag = f"{system.kind[:2]}{system.workers}{round_number}{int(time.time()) % 100_000}"
 
     def load(seconds: float, suffix: str):
         return run_wrk(
