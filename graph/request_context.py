@@ -24,6 +24,7 @@ async def context_for(connection: HTTPConnection) -> Context:
         viewer=viewer,
         auth_error=auth_error,
         request_id=connection.headers.get("x-request-id"),
+        events=getattr(state, "events", None),
     )
     if row is not None:
         context.loaders.user.prime(row["id"], row)
