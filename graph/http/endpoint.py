@@ -20,7 +20,7 @@ from db.errors import DatabaseUnavailable
 from graph.error_codes import UNAVAILABLE_MESSAGE
 from graph.http import params as request_params
 from graph.http.graphiql import graphiql_page
-from graph.http.observe import observed
+from graph.http.observe import current_observation, observed
 from graph.http.params import Params, RequestError
 from graph.http.persisted import PersistedQueryError
 from graph.http.responses import (
@@ -116,6 +116,10 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
     if planned is not None and query:
         data = await planned.execute(query, params.operation_name, params.variables, context)
         if data is not None:
+            observation = current_observation.get()
+            if observation is not None:
+                observation.context = context
+                observation.operation_name = planned.operation_name(query, params.operation_name)
             return {"data": data}, 200, context.viewer is None
     allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
     try:
