@@ -13,6 +13,7 @@ operation on the general path, which produces the proper errors.
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLScalarType, get_argument_values
@@ -267,7 +268,17 @@ for _connection in ("ArticleConnection", "UserConnection", "CommentConnection"):
     async def _edges(run: Run, conns: list[Conn], plan: FieldPlan) -> list[Any]:
         # Every edge of every connection at this level completes together, so
         # their nodes' fields batch across parents.
-        edges = [edge for conn in conns for edge in zip(conn.cursors, conn.result.page.rows, strict=True)]
+        # Cursors cost a JSON dump and a base64 each: made only when selected.
+        wants_cursor = any(child.name == "cursor" for child in plan.children)
+        edges = [
+            edge
+            for conn in conns
+            for edge in zip(
+                conn.cursors if wants_cursor else repeat(None, len(conn.result.page.rows)),
+                conn.result.page.rows,
+                strict=True,
+            )
+        ]
         completed = await run.complete(plan.type_name, edges, plan.children)
         out, start = [], 0
         for conn in conns:
