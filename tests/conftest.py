@@ -20,7 +20,7 @@ from graph.settings import Settings
 from tests import database
 from tests.graphql_client import Executor, GraphQLClient
 
-TABLES = "comments, favorites, article_tags, tags, articles, follows, users, persisted_queries"
+TABLES = "comments, favorites, article_tags, tags, articles, follows, users, persisted_queries, login_attempts"
 TRUNCATE = f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"
 
 
