@@ -4,14 +4,15 @@ Every field that resolves to an object (or a list of them) costs 1 for each
 parent object it is resolved on; scalar fields cost nothing (they are columns
 of rows already fetched). A field with `first`/`last` multiplies what is
 under it by the page size: a plain list (`tags(first:)`) multiplies its
-children, a connection multiplies what is under `edges` (its `pageInfo` and
-`totalCount` are per connection, not per row). `nodes(ids:)` multiplies by
+children, a connection multiplies its `edges` (or `nodes`) selection, edge
+objects included (its `pageInfo` and `totalCount` are per connection, not
+per row). `nodes(ids:)` multiplies by
 the number of IDs. Sizes come from literals or from the variables; an absent
 size is the argument's default, or the server's page size of 20.
 
 So `articles(first: 100) { edges { node { author { username } } } }` costs
-1 (articles) + 1 (edges) + 100 × (1 node + 1 author) = 202, and the same
-query with `first: 100000` costs 200,002, refused before any SQL runs
+1 (articles) + 100 × (1 edge + 1 node + 1 author) = 301, and the same
+query with `first: 100000` costs 300,001, refused before any SQL runs
 (pagination.py would refuse it too, but only after sibling fields had
 started their own work).
 

@@ -29,6 +29,7 @@ UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; try again shortly
 _VARIABLE_COERCION = re.compile(
     r"^Variable '\$\w+' (has invalid value|got invalid value"
     r"|of required type .* was not provided|of non-null type .* must not be null)"
+    r"|^Variable values are nested too deeply"  # coercion hit Python's recursion limit
 )
 _OPERATION_SELECTION = ("Unknown operation named", "Must provide operation name", "Must provide an operation")
 
