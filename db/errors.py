@@ -26,6 +26,10 @@ class MissingReference(Exception):
         self.constraint = constraint
 
 
+class UnstorableText(Exception):
+    """A text value PostgreSQL cannot hold or compare: it contains a NUL character."""
+
+
 # What asyncpg and the socket layer raise while PostgreSQL restarts or is
 # unreachable (asyncpg #784, #1069): not only asyncpg's own classes.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import asyncpg
 import orjson
 
-from db.errors import CONNECTION_ERRORS, DatabaseUnavailable, MissingReference, UniqueViolation
+from db.errors import CONNECTION_ERRORS, DatabaseUnavailable, MissingReference, UniqueViolation, UnstorableText
 
 
 class StatementCount:
@@ -51,6 +51,8 @@ async def _translated_errors() -> AsyncIterator[None]:
         raise UniqueViolation(error.constraint_name) from error
     except asyncpg.exceptions.ForeignKeyViolationError as error:
         raise MissingReference(error.constraint_name) from error
+    except asyncpg.exceptions.CharacterNotInRepertoireError as error:  # a NUL in a text parameter
+        raise UnstorableText(str(error)) from error
     except asyncpg.exceptions.PostgresError:
         raise
     except CONNECTION_ERRORS as error:
