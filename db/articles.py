@@ -83,6 +83,7 @@ FILTERED_ARTICLES_PAGE = {
 }
 ARTICLES_COUNT = "SELECT count(*) FROM articles"
 FILTERED_ARTICLES_COUNT = f"SELECT count(*) FROM articles a WHERE {_FILTER}"
+ARTICLE_MATCHES = f"SELECT EXISTS (SELECT 1 FROM articles a WHERE a.id = $5 AND {_FILTER})"
 
 ARTICLES_BY_IDS = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = any($1::bigint[])"
 ARTICLE_BY_SLUG = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.slug = $1"
@@ -170,6 +171,11 @@ async def articles_count(db: Queryable, where: ArticleFilter) -> int:
     if where.is_empty:
         return await db.fetchval(ARTICLES_COUNT)
     return await db.fetchval(FILTERED_ARTICLES_COUNT, *where.params())
+
+
+async def article_matches(db: Queryable, article_id: int, where: ArticleFilter) -> bool:
+    """Whether the article exists and meets the filter (what a filtered subscription delivers)."""
+    return await db.fetchval(ARTICLE_MATCHES, *where.params(), article_id)
 
 
 async def tags_of_articles(db: Queryable, article_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -5,8 +5,20 @@ batches need: sibling resolvers run concurrently and one connection cannot
 run two statements at once). `Database.transaction()` borrows one connection
 for a whole unit of work and hands out a `Transaction` with the same methods,
 so query functions in `db/` accept either.
+
+Faults: every connection-level failure leaves as `DatabaseUnavailable` (a
+`DatabaseTimeout` for timeouts), never as a raw asyncpg or socket error. A
+statement that starts with SELECT, run outside a transaction, is retried once
+on a fresh connection when its connection dropped (a PostgreSQL restart,
+`pg_terminate_backend`): it cannot have changed anything. Anything else (a
+write, a transaction, a timeout) is never retried: a write whose reply was
+lost may have committed, and retrying a timeout doubles the wait. Only a
+transaction whose BEGIN met a dead pooled connection starts over on a fresh
+one, since none of its statements was sent.
 """
 
+import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -15,7 +27,21 @@ from typing import Any, Protocol
 import asyncpg
 import orjson
 
-from db.errors import CONNECTION_ERRORS, DatabaseUnavailable, MissingReference, UniqueViolation, UnstorableText
+from db.errors import (
+    CONNECTION_ERRORS,
+    TIMEOUT_ERRORS,
+    DatabaseTimeout,
+    DatabaseUnavailable,
+    MissingReference,
+    UniqueViolation,
+    UnstorableText,
+    is_dropped_connection,
+)
+
+log = logging.getLogger("db.pool")
+
+# Only a plain SELECT is retried: WITH can hide a data-modifying CTE.
+_IDEMPOTENT = re.compile(r"\s*select\b", re.IGNORECASE)
 
 
 class StatementCount:
@@ -53,8 +79,8 @@ async def _translated_errors() -> AsyncIterator[None]:
         raise MissingReference(error.constraint_name) from error
     except asyncpg.exceptions.CharacterNotInRepertoireError as error:  # a NUL in a text parameter
         raise UnstorableText(str(error)) from error
-    except asyncpg.exceptions.PostgresError:
-        raise
+    except TIMEOUT_ERRORS as error:
+        raise DatabaseTimeout(type(error).__name__) from error
     except CONNECTION_ERRORS as error:
         raise DatabaseUnavailable(type(error).__name__) from error
 
@@ -94,30 +120,67 @@ class Database:
         self.acquire_timeout = acquire_timeout
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
-            return await connection.fetch(sql, *args)
+        return await self._statement("fetch", sql, args)
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
-            return await connection.fetchrow(sql, *args)
+        return await self._statement("fetchrow", sql, args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
-            return await connection.fetchval(sql, *args)
+        return await self._statement("fetchval", sql, args)
 
     async def execute(self, sql: str, *args: Any) -> str:
+        return await self._statement("execute", sql, args)
+
+    async def _statement(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
         _count()
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
-            return await connection.execute(sql, *args)
+        async with _translated_errors():
+            try:
+                return await self._once(method, sql, args)
+            except Exception as error:
+                if not (is_dropped_connection(error) and _IDEMPOTENT.match(sql)):
+                    raise
+                log.warning("a read lost its connection (%s); retrying once on a fresh one", type(error).__name__)
+                # One dropped connection usually means all of them went (a restart):
+                # replace every idle one rather than retry on another dead socket.
+                await self.pool.expire_connections()
+                return await self._once(method, sql, args)
+
+    async def _once(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
+        async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
+            return await getattr(connection, method)(sql, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with _translated_errors(), self.pool.acquire(timeout=self.acquire_timeout) as connection:
-            async with connection.transaction():
+        async with _translated_errors():
+            connection, transaction = await self._begin()
+            try:
                 yield Transaction(connection)
+            except BaseException:
+                if not connection.is_closed():
+                    await transaction.rollback()
+                raise
+            else:
+                await transaction.commit()
+            finally:
+                await self.pool.release(connection)
+
+    async def _begin(self) -> tuple[asyncpg.Connection, asyncpg.transaction.Transaction]:
+        """A connection inside BEGIN. A pooled connection found dead at BEGIN is
+        replaced once: nothing of the unit of work was sent yet, so this is no
+        retry of a write."""
+        for attempt in (1, 2):
+            connection = await self.pool.acquire(timeout=self.acquire_timeout)
+            transaction = connection.transaction()
+            try:
+                await transaction.start()
+            except BaseException as error:
+                await self.pool.release(connection)
+                if attempt == 2 or not is_dropped_connection(error):
+                    raise
+                await self.pool.expire_connections()
+            else:
+                return connection, transaction
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         await self.pool.close()
@@ -152,8 +215,17 @@ async def create_database(
     acquire_timeout: float,
     command_timeout: float,
     statement_cache_size: int,
+    statement_timeout: float = 0,
     application_name: str = "conduit",
 ) -> Database:
+    """`statement_timeout` (seconds, 0: not sent) makes PostgreSQL itself cancel
+    a runaway statement, even one whose client went away; `command_timeout`
+    is asyncpg's own clock (it cancels the query and keeps the connection)."""
+    server_settings = {"application_name": application_name}
+    if statement_timeout > 0:
+        # A startup parameter, not a SET: no session state to reset, and PgBouncer
+        # (which refuses unknown startup parameters) is configured with 0 instead.
+        server_settings["statement_timeout"] = str(max(1, round(statement_timeout * 1000)))
     try:
         pool = await asyncpg.create_pool(
             dsn,
@@ -163,7 +235,7 @@ async def create_database(
             statement_cache_size=statement_cache_size,
             init=_init_connection,
             reset=_keep_session,
-            server_settings={"application_name": application_name},
+            server_settings=server_settings,
         )
     except CONNECTION_ERRORS as error:
         raise DatabaseUnavailable(f"cannot connect to the database ({type(error).__name__})") from error

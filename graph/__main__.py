@@ -26,7 +26,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",
+        ws_max_size=settings.ws_max_message_bytes,
         log_level="info",
+        # SIGTERM: stop accepting, let in-flight requests finish (this long at
+        # most), then run the lifespan's shutdown, which closes the pool.
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     return 0
 

@@ -6,14 +6,19 @@ from typing import TypedDict
 
 from fastapi import FastAPI, Request
 from starlette.websockets import WebSocket
-from strawberry.fastapi import GraphQLRouter
 
+from db.listener import Listener
 from db.pool import Database, create_database
 from graph.context import Context
+from graph.health import router as health_router
 from graph.http.endpoint import router as http_router
 from graph.http.persisted import PersistedQueries
 from graph.migrations import ensure_at_head
+from graph.origins import OriginPolicy
 from graph.passwords import Passwords
+from graph.planned import PlannedExecution
+from graph.realtime.hub import EventHub
+from graph.realtime.websocket import SubscriptionRouter
 from graph.request_context import context_for
 from graph.schema import schema
 from graph.settings import Settings
@@ -26,50 +31,64 @@ class State(TypedDict):
     passwords: Passwords
     tokens: Tokens
     persisted_queries: PersistedQueries
+    events: EventHub
+    planned: PlannedExecution | None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[State]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
+        database_url = settings.require_database_url()
         db = await create_database(
-            settings.require_database_url(),
+            database_url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             acquire_timeout=settings.pool_acquire_timeout,
             command_timeout=settings.command_timeout,
             statement_cache_size=settings.statement_cache_size,
+            statement_timeout=settings.server_statement_timeout,
         )
+        hub = EventHub(settings.subscription_buffer)
+        listener = Listener(database_url, hub.publish, backoff_initial=settings.listener_reconnect_delay)
         try:
             await ensure_at_head(db)
+            await listener.start()
+            app.state.listener = listener  # tests terminate its backend to simulate a lost connection
             yield {
                 "db": db,
                 "settings": settings,
                 "passwords": Passwords(),
                 "tokens": tokens,
                 "persisted_queries": PersistedQueries(db, settings.persisted_queries),
+                "events": hub,
+                "planned": PlannedExecution(schema) if settings.planned_execution else None,
             }
         finally:
+            # Subscriptions end first (their last loads still need the pool),
+            # then the listener, then the pool.
+            hub.close()
+            await listener.close()
             await db.close()
 
     async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
         return await context_for(websocket if websocket is not None else request)
 
-    app = FastAPI(title="Conduit GraphQL", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    origins = OriginPolicy(settings)
+    app = FastAPI(
+        title="Conduit GraphQL",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        middleware=[origins.cors_middleware()],
+    )
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol.
     app.include_router(http_router())
-    app.include_router(GraphQLRouter(schema, path="/graphql", context_getter=websocket_context, graphql_ide=None))
+    app.include_router(SubscriptionRouter(schema, settings, origins, websocket_context))
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz(request: Request) -> dict[str, str]:
-        await ensure_at_head(request.state.db)
-        return {"status": "ready"}
-
+    app.include_router(health_router())
     return app

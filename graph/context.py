@@ -13,6 +13,7 @@ from graph.settings import Settings
 
 if TYPE_CHECKING:
     from graph.passwords import Passwords
+    from graph.realtime.hub import EventHub
     from graph.tokens import Tokens
 
 
@@ -35,6 +36,7 @@ class Context(BaseContext):
         auth_error: CodedError | None = None,
         request_id: str | None = None,
         client_address: str | None = None,
+        events: "EventHub | None" = None,
     ) -> None:
         super().__init__()
         self.db = db
@@ -47,8 +49,19 @@ class Context(BaseContext):
         self.auth_error = auth_error
         self.request_id = request_id or uuid.uuid4().hex
         self.client_address = client_address  # for per-address limits (graph/client_address.py)
+        self.events = events
         self.loaders = Loaders(db, viewer.user_id if viewer else None)
         self.statements = StatementCount()
+
+    def sign_in(self, viewer: ViewerIdentity | None) -> None:
+        """Change who the viewer is (a WebSocket's connection_init names it after the handshake)."""
+        self.viewer = viewer
+        self.auth_error = None
+        self.reset_loaders()
+
+    def use_public_loaders(self, public: Loaders) -> None:
+        """Fresh viewer loaders over shared viewer-independent ones (one event, many subscribers)."""
+        self.loaders = Loaders(self.db, self.viewer_id, public=public)
 
     def reset_loaders(self) -> None:
         """After a write: nothing cached before it may answer a read after it."""

@@ -22,3 +22,7 @@ class Unauthenticated(CodedError):
 
 class Forbidden(CodedError):
     code = "FORBIDDEN"
+
+
+class ServiceUnavailable(CodedError):
+    code = "SERVICE_UNAVAILABLE"

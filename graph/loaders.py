@@ -68,26 +68,52 @@ def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int
     return DataLoader(batch)
 
 
+PUBLIC_LOADERS = (
+    "user",
+    "article",
+    "comment",
+    "article_tags",
+    "follower_count",
+    "following_count",
+    "authored_count",
+    "favorited_count",
+    "comment_count",
+    "comments_page",
+    "authored_page",
+    "favorited_page",
+    "followers_page",
+    "following_page",
+)
+
+
 class Loaders:
-    """Every loader a request may use; viewer-keyed ones exist only with a viewer."""
+    """Every loader a request may use; viewer-keyed ones exist only with a viewer.
 
-    def __init__(self, db: Database, viewer_id: int | None) -> None:
-        self.user = _rows_by_id(users.users_by_ids, db)
-        self.article = _rows_by_id(articles.articles_by_ids, db)
-        self.comment = _rows_by_id(comments.comments_by_ids, db)
+    `public` shares another Loaders' viewer-independent loaders: every
+    subscriber handling the same event batches into, and reads from, one set.
+    """
 
-        self.article_tags = _mapping(articles.tags_of_articles, db, [])
-        self.follower_count = _mapping(users.follower_counts, db, 0)
-        self.following_count = _mapping(users.following_counts, db, 0)
-        self.authored_count = _mapping(articles.authored_counts, db, 0)
-        self.favorited_count = _mapping(articles.favorited_counts, db, 0)
-        self.comment_count = _mapping(comments.comment_counts, db, 0)
+    def __init__(self, db: Database, viewer_id: int | None, public: "Loaders | None" = None) -> None:
+        if public is not None:
+            for name in PUBLIC_LOADERS:
+                setattr(self, name, getattr(public, name))
+        else:
+            self.user = _rows_by_id(users.users_by_ids, db)
+            self.article = _rows_by_id(articles.articles_by_ids, db)
+            self.comment = _rows_by_id(comments.comments_by_ids, db)
 
-        self.comments_page = _pages(comments.comments_pages, db)
-        self.authored_page = _pages(articles.authored_pages, db)
-        self.favorited_page = _pages(articles.favorited_pages, db)
-        self.followers_page = _pages(users.followers_pages, db)
-        self.following_page = _pages(users.following_pages, db)
+            self.article_tags = _mapping(articles.tags_of_articles, db, [])
+            self.follower_count = _mapping(users.follower_counts, db, 0)
+            self.following_count = _mapping(users.following_counts, db, 0)
+            self.authored_count = _mapping(articles.authored_counts, db, 0)
+            self.favorited_count = _mapping(articles.favorited_counts, db, 0)
+            self.comment_count = _mapping(comments.comment_counts, db, 0)
+
+            self.comments_page = _pages(comments.comments_pages, db)
+            self.authored_page = _pages(articles.authored_pages, db)
+            self.favorited_page = _pages(articles.favorited_pages, db)
+            self.followers_page = _pages(users.followers_pages, db)
+            self.following_page = _pages(users.following_pages, db)
 
         self.viewer_follows: DataLoader | None = None
         self.viewer_favorited: DataLoader | None = None

@@ -2,13 +2,17 @@
 
 Two formats: Apollo's persisted-query manifest
 (`{"format": "apollo-persisted-query-manifest", "operations": [{"id", "body"}]}`)
-and GraphQL Code Generator's persisted documents (`{"<sha256>": "<document>"}`).
+and GraphQL Code Generator's persisted documents (`{"sha256:<hex>": "<document>"}`;
+the `sha256:` prefix is the GraphQL-over-HTTP document identifier that the
+client preset writes by default, older versions wrote the bare hex).
 Every hash is checked against its document (sha256, as both tools use).
 """
 
 from typing import Any
 
 from graph.http.persisted import sha256_hex
+
+SHA256_PREFIX = "sha256:"
 
 
 class ManifestError(ValueError):
@@ -23,9 +27,12 @@ def operations(manifest: Any) -> list[tuple[str, str]]:
         pairs = list(manifest.items())
     else:
         raise ManifestError("A manifest is a JSON object.")
-    for digest, document in pairs:
-        if not isinstance(digest, str) or not isinstance(document, str):
+    checked = []
+    for identifier, document in pairs:
+        if not isinstance(identifier, str) or not isinstance(document, str):
             raise ManifestError("Every operation needs a string hash and a string document.")
-        if sha256_hex(document) != digest.lower():
-            raise ManifestError(f"The hash {digest} does not match its document.")
-    return [(digest.lower(), document) for digest, document in pairs]
+        digest = identifier.lower().removeprefix(SHA256_PREFIX)
+        if sha256_hex(document) != digest:
+            raise ManifestError(f"The hash {identifier} does not match its document.")
+        checked.append((digest, document))
+    return checked

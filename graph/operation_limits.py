@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse, specified_rules, validate
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -66,6 +66,24 @@ def validate_within(
     if not limits.introspection:
         rules = (*rules, NoSchemaIntrospectionCustomRule)
     return tuple(validate(schema, document, rules, hide_suggestions=not limits.introspection))
+
+
+def within_limits(
+    schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
+) -> bool:
+    """Whether an operation passes parsing, validation and every limit, for paths that skip the extension.
+
+    The planned path (graph/planned) answers queries without Strawberry; it
+    may only run what passes here, and anything else goes to the general
+    path, whose errors say which limit. The same caches serve both.
+    """
+    try:
+        document = parse_within(query, limits)
+    except GraphQLError:
+        return False
+    if validate_within(schema, query, tuple(specified_rules), limits):
+        return False
+    return operation_cost(schema, document, operation_name, variables) <= limits.max_cost
 
 
 class OperationLimits(SchemaExtension):

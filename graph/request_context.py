@@ -26,6 +26,7 @@ async def context_for(connection: HTTPConnection) -> Context:
         auth_error=auth_error,
         request_id=connection.headers.get("x-request-id"),
         client_address=client_address(connection, state.settings.trusted_proxies),
+        events=getattr(state, "events", None),
     )
     if row is not None:
         context.loaders.user.prime(row["id"], row)

@@ -11,6 +11,7 @@ from graph.operation_limits import OperationLimits
 from graph.request_hooks import RequestHooks
 from graph.resolvers.mutation import Mutation
 from graph.resolvers.query import Query
+from graph.resolvers.subscription import Subscription
 from graph.types.article import Article
 from graph.types.comment import Comment
 from graph.types.user import User
@@ -32,6 +33,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
     return ConduitSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[User, Article, Comment],
         extensions=[RequestHooks, OperationLimits],
         **overrides,

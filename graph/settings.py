@@ -4,10 +4,10 @@ The README lists each one with its default; keep the two in step.
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -24,17 +24,28 @@ class Settings(BaseSettings):
     pool_max_size: int = Field(default=10, ge=1)
     pool_acquire_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a free connection.")
     command_timeout: float = Field(default=10.0, gt=0, description="Seconds one SQL statement may run.")
+    statement_timeout: float | None = Field(
+        default=None,
+        ge=0,
+        description="PostgreSQL's own statement_timeout, seconds; unset: COMMAND_TIMEOUT; 0: not sent (PgBouncer).",
+    )
     statement_cache_size: int = Field(
         default=1024, ge=0, description="asyncpg prepared-statement cache; 0 behind PgBouncer (transaction mode)."
     )
 
     host: str = "127.0.0.1"
     port: int = 8000
+    shutdown_timeout: float = Field(
+        default=10.0, gt=0, description="On SIGTERM, seconds in-flight requests get to finish before being cancelled."
+    )
     graphiql: bool | None = Field(default=None, description="Serve GraphiQL; unset: on in development only.")
 
     persisted_queries: Literal["automatic", "allowlist", "off"] = Field(
         default="automatic",
         description="automatic: APQ as Apollo and urql send them; allowlist: only registered hashes run; off.",
+    )
+    planned_execution: bool = Field(
+        default=True, description="Serve the queries the planner understands without per-field resolution."
     )
     cache_max_age: int = Field(default=60, ge=0, description="max-age of anonymous GET responses, seconds.")
     batching: bool = Field(default=False, description="Accept a JSON array of operations in one POST.")
@@ -70,8 +81,30 @@ class Settings(BaseSettings):
         description="Comma-separated proxy addresses/networks whose X-Forwarded-For is believed; empty: none.",
     )
 
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated browser origins allowed for CORS and the WebSocket; development adds localhost.",
+    )
+    ws_max_connections: int = Field(default=1000, ge=1, description="Open WebSockets per process.")
+    ws_max_subscriptions: int = Field(default=20, ge=1, description="Operations in flight per WebSocket.")
+    ws_max_message_bytes: int = Field(default=65536, ge=1024, description="Largest WebSocket message accepted.")
+    ws_init_timeout: float = Field(default=10.0, gt=0, description="Seconds a socket may wait to send connection_init.")
+    listener_reconnect_delay: float = Field(
+        default=0.05, gt=0, description="First backoff (seconds, doubling to 5) after the LISTEN connection is lost."
+    )
+    subscription_buffer: int = Field(
+        default=1000, ge=1, description="Events a slow subscriber may have waiting before it is ended."
+    )
+
     jwt_secret: SecretStr | None = None
     jwt_lifetime_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -84,6 +117,10 @@ class Settings(BaseSettings):
     @property
     def csrf_preflight_headers(self) -> tuple[str, ...]:
         return tuple(name.strip().lower() for name in self.csrf_prevention_headers.split(",") if name.strip())
+
+    @property
+    def server_statement_timeout(self) -> float:
+        return self.command_timeout if self.statement_timeout is None else self.statement_timeout
 
     def require_database_url(self) -> str:
         """The configured URL, or the embedded server's (started on first use)."""

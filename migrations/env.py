@@ -6,6 +6,7 @@ plain SQL. The URL comes from the application's settings (or an explicit
 """
 
 import asyncio
+import uuid
 
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -33,7 +34,18 @@ def _run(connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_async_engine(_async_url(), poolclass=NullPool)
+    engine = create_async_engine(
+        _async_url(),
+        poolclass=NullPool,
+        # Safe behind PgBouncer in transaction mode: no statement cache across
+        # transactions, and unique statement names, so a name left on a shared
+        # server connection by another process cannot collide (SQLAlchemy's advice).
+        connect_args={
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": lambda: f"__alembic_{uuid.uuid4().hex}__",
+        },
+    )
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

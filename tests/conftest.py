@@ -6,7 +6,7 @@ several pooled connections, which one wrapped connection cannot give.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import httpx
@@ -18,6 +18,7 @@ from graph.app import create_app
 from graph.migrations import upgrade_to_head
 from graph.settings import Settings
 from tests import database
+from tests.clusters import Cluster, throwaway_cluster
 from tests.graphql_client import Executor, GraphQLClient
 
 TABLES = "comments, favorites, article_tags, tags, articles, follows, users, persisted_queries, login_attempts"
@@ -99,3 +100,10 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 @pytest.fixture
 def execute(db: Database, settings: Settings) -> Executor:
     return Executor(db, settings)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    """A PostgreSQL of the module's own, for tests that stop or restart the server (tests/clusters.py)."""
+    with throwaway_cluster() as cluster_:
+        yield cluster_

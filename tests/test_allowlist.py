@@ -20,8 +20,11 @@ def test_both_manifest_formats_are_read_and_hashes_checked():
     apollo = {"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id": DIGEST, "body": QUERY}]}
     assert operations(apollo) == [(DIGEST, QUERY)]
     assert operations({DIGEST: QUERY}) == [(DIGEST, QUERY)]
+    assert operations({f"sha256:{DIGEST}": QUERY}) == [(DIGEST, QUERY)]
     with pytest.raises(ManifestError):
         operations({"0" * 64: QUERY})
+    with pytest.raises(ManifestError):
+        operations({f"sha256:{'0' * 64}": QUERY})
 
 
 async def test_registered_operations_run_and_others_are_not_allowed(settings, tmp_path, conn, monkeypatch):

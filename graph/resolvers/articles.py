@@ -4,7 +4,7 @@ import secrets
 
 import strawberry
 
-from db import articles
+from db import articles, events
 from db.errors import MissingReference
 from db.pool import Transaction
 from graph.ids import decode_id, encode_id
@@ -59,6 +59,7 @@ async def create_article(info: strawberry.Info, input: CreateArticleInput) -> Cr
     async with context.db.transaction() as tx:
         row = await _insert_with_unique_slug(tx, viewer_id, title, description, body)
         await articles.set_tags(tx, row["id"], tags)
+        await events.notify_article_created(tx, row["id"])
     context.reset_loaders()
     return CreateArticlePayload(article=Article.from_row(row), errors=[])
 

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from db import comments
+from db import comments, events
 from db.errors import MissingReference
 from graph.ids import decode_id, encode_id
 from graph.policy import ensure_can_delete_comment, require_viewer
@@ -23,6 +23,7 @@ async def add_comment(info: strawberry.Info, input: AddCommentInput) -> AddComme
     try:
         async with context.db.transaction() as tx:
             row = await comments.insert_comment(tx, article_id, viewer_id, body)
+            await events.notify_comment_added(tx, row["id"], article_id)
     except MissingReference:
         return AddCommentPayload(
             comment=None, errors=[user_error("articleId", "No article has that ID.", UserErrorCode.NOT_FOUND)]

@@ -1,0 +1,164 @@
+// Starts the real server (`python -m graph serve`) on a throwaway, seeded
+// database and a free port, for one test file; `stop()` tears both down.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const PYTHON = join(ROOT, ".venv", "bin", "python");
+const READY_TIMEOUT_MS = 60_000;
+
+export const DEMO_PASSWORD = "conduit-demo";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function collect(stream) {
+  const chunks = [];
+  stream.on("data", (chunk) => chunks.push(chunk));
+  return () => Buffer.concat(chunks).toString();
+}
+
+function exited(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+}
+
+async function throwawayDatabase() {
+  const helper = spawn(PYTHON, [join(ROOT, "clients", "support", "throwaway_database.py")], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const log = collect(helper.stderr);
+  const lines = createInterface({ input: helper.stdout });
+  const firstLine = await new Promise((resolve) => {
+    lines.once("line", resolve);
+    helper.once("exit", () => resolve(null));
+  });
+  lines.close();
+  if (firstLine === null) throw new Error(`the throwaway database could not be made:\n${log()}`);
+  const { databaseUrl } = JSON.parse(firstLine);
+  return {
+    databaseUrl,
+    async drop() {
+      helper.stdin.end();
+      await exited(helper);
+      if (helper.exitCode !== 0) throw new Error(`dropping the database failed:\n${log()}`);
+    },
+  };
+}
+
+async function waitUntilReady(base, server, log) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}:\n${log()}`);
+    try {
+      const response = await fetch(`${base}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server was not ready within ${READY_TIMEOUT_MS} ms:\n${log()}`);
+}
+
+/**
+ * @param {Record<string, string>} [env] extra settings, e.g. { PERSISTED_QUERIES: "allowlist" }
+ * @returns {Promise<{ url: string, databaseUrl: string, log: () => string, stop: () => Promise<void> }>}
+ */
+export async function startServer(env = {}) {
+  const database = await throwawayDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), "conduit-clients-"));
+  const port = await freePort();
+  const server = spawn(PYTHON, ["-m", "graph", "serve", "--host", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: database.databaseUrl,
+      DATA_DIR: dataDir,
+      JWT_SECRET: randomBytes(32).toString("hex"),
+      ENVIRONMENT: "development",
+      PERSISTED_QUERIES: "automatic",
+      POOL_MIN_SIZE: "1",
+      POOL_MAX_SIZE: "4",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stdout = collect(server.stdout);
+  const stderr = collect(server.stderr);
+  const log = () => stdout() + stderr();
+  const base = `http://127.0.0.1:${port}`;
+
+  const stop = async () => {
+    server.kill("SIGTERM");
+    await exited(server);
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitUntilReady(base, server, log);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: `${base}/graphql`, databaseUrl: database.databaseUrl, log, stop };
+}
+
+/** A `fetch` that records every request (method, URL, parsed body) it sends. */
+export function recordingFetch() {
+  const calls = [];
+  const wrapped = async (input, init = {}) => {
+    const url = new URL(typeof input === "string" ? input : input.url);
+    const method = (init.method ?? "GET").toUpperCase();
+    const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
+    const response = await fetch(input, init);
+    const json = await response.clone().json();
+    calls.push({ method, url, body, status: response.status, response: json });
+    return response;
+  };
+  return { fetch: wrapped, calls };
+}
+
+/** One plain POST, for arranging data outside the client under test. */
+export async function post(url, query, variables = {}, token) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  return response.json();
+}
+
+let counter = 0;
+
+/** A fresh account through the API itself; returns its token and user. */
+export async function signUp(url) {
+  counter += 1;
+  const name = `client_${process.pid}_${counter}`;
+  const result = await post(
+    url,
+    `mutation($input: RegisterInput!) {
+      register(input: $input) { token viewer { user { id username } } errors { code message } }
+    }`,
+    { input: { username: name, email: `${name}@example.com`, password: "client-test-password" } },
+  );
+  const payload = result.data?.register;
+  if (!payload?.token) throw new Error(`register failed: ${JSON.stringify(result)}`);
+  return { token: payload.token, user: payload.viewer.user, email: `${name}@example.com`, password: "client-test-password" };
+}

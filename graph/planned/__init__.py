@@ -1,0 +1,95 @@
+"""The planned execution path: queries the planner understands skip per-field resolution.
+
+`PlannedExecution.execute` answers a query's `data` or returns None, and the
+caller then runs the general (Strawberry, DataLoader) path. It returns None
+for anything it does not plan (mutations, directives, `node`/`nodes`,
+documents that do not validate, variables that do not coerce, a bad token)
+and whenever execution meets something unusual, so every error response
+comes from the general path, and every planned answer equals the general
+path's (tests/test_planned_equivalence.py runs both on the same documents).
+"""
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, parse, validate
+from graphql.execution.values import get_variable_values
+
+from db.errors import DatabaseUnavailable
+from db.pool import statement_count
+from graph.operation_limits import limits_of, within_limits
+from graph.planned.executor import Fallback, Run, knows
+from graph.planned.plan import NotPlannable, Plan, build_plan
+
+log = logging.getLogger("graph.planned")
+
+UNPLANNABLE = object()
+
+
+class PlannedExecution:
+    def __init__(self, schema: Any, maxsize: int = 1024) -> None:
+        self._schema = schema._schema  # graphql-core's schema under Strawberry's
+        self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+        self._maxsize = maxsize
+
+    def plan_for(self, query: str, operation_name: str | None) -> Plan | None:
+        key = (query, operation_name)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._build(query, operation_name)
+            self._plans[key] = plan
+            if len(self._plans) > self._maxsize:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        return None if plan is UNPLANNABLE else plan
+
+    def _build(self, query: str, operation_name: str | None) -> Any:
+        try:
+            document = parse(query, no_location=True)
+        except GraphQLError:
+            return UNPLANNABLE
+        if validate(self._schema, document):
+            return UNPLANNABLE
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        if operation_name is None:
+            operation = operations[0] if len(operations) == 1 else None
+        else:
+            operation = next((o for o in operations if o.name and o.name.value == operation_name), None)
+        if operation is None:
+            return UNPLANNABLE
+        try:
+            return build_plan(self._schema, operation, fragments, knows)
+        except NotPlannable as reason:
+            log.debug("not planned: %s", reason)
+            return UNPLANNABLE
+
+    async def execute(
+        self, query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Any
+    ) -> dict[str, Any] | None:
+        if context.auth_error is not None:
+            return None
+        if not within_limits(self._schema, query, operation_name, variables, limits_of(context)):
+            return None  # the general path answers QUERY_TOO_COMPLEX (graph/operation_limits.py)
+        plan = self.plan_for(query, operation_name)
+        if plan is None:
+            return None
+        coerced = get_variable_values(self._schema, plan.operation.variable_definitions or (), variables or {})
+        if isinstance(coerced, list):  # variables that do not coerce: the general path words the errors
+            return None
+        token = statement_count.set(context.statements)
+        try:
+            run = Run(context.db, context.viewer_id, coerced)
+            return (await run.complete("Query", [None], plan.fields))[0]
+        except Fallback as reason:
+            log.debug("fell back to the general path: %s", reason)
+            return None
+        except DatabaseUnavailable:
+            return None  # the general path answers SERVICE_UNAVAILABLE
+        except Exception:
+            log.exception("planned execution failed; the general path answers instead")
+            return None
+        finally:
+            statement_count.reset(token)

@@ -1,0 +1,112 @@
+"""Turning a validated query into a plan: per object type, the fields to produce, in response order.
+
+A plan is built once per document and operation name and cached. Only what
+the planned executor knows is planned; anything else (directives, the Node
+interface at the root, mutations, fields without a planned resolver) makes
+the document unplannable, and it runs on the general path.
+"""
+
+from dataclasses import dataclass, field
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+
+
+class NotPlannable(Exception):
+    """The document uses something only the general path serves."""
+
+
+@dataclass(slots=True)
+class FieldPlan:
+    key: str  # the response key: the alias, else the field name
+    name: str
+    node: FieldNode  # carries the arguments; validation made every merged node agree on them
+    definition: GraphQLField | None  # None for __typename
+    type_name: str | None = None  # the named object type of the value, for object fields
+    children: list["FieldPlan"] = field(default_factory=list)
+    nullable: bool = True
+
+
+@dataclass(slots=True)
+class Plan:
+    operation: OperationDefinitionNode
+    fields: list[FieldPlan]
+
+
+def build_plan(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode], known
+) -> Plan:
+    """`known(type_name, field_name)` says whether the executor has a resolver for the field."""
+    if operation.operation != OperationType.QUERY or operation.directives:
+        raise NotPlannable("only queries without directives")
+    root = schema.query_type
+    return Plan(operation, _plan_selection(schema, root, operation.selection_set, fragments, known))
+
+
+def _plan_selection(schema, parent: GraphQLObjectType, selection_set: SelectionSetNode, fragments, known):
+    grouped: dict[str, list[FieldNode]] = {}
+    _collect(parent, selection_set, fragments, grouped, set())
+    plans = []
+    for key, nodes in grouped.items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            plans.append(FieldPlan(key, name, nodes[0], None, nullable=False))
+            continue
+        if name.startswith("__") or not known(parent.name, name):
+            raise NotPlannable(f"{parent.name}.{name}")
+        definition = parent.fields[name]
+        plan = FieldPlan(key, name, nodes[0], definition, nullable=not isinstance(definition.type, GraphQLNonNull))
+        named = _named_type(definition.type)
+        if isinstance(named, GraphQLObjectType):
+            plan.type_name = named.name
+            merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
+            plan.children = _plan_selection(schema, named, merged, fragments, known)
+        elif any(node.selection_set for node in nodes):
+            raise NotPlannable(f"{parent.name}.{name} is abstract")
+        plans.append(plan)
+    return plans
+
+
+def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visited: set[str]) -> None:
+    for selection in selection_set.selections:
+        if selection.directives:
+            raise NotPlannable("directives")
+        if isinstance(selection, FieldNode):
+            key = selection.alias.value if selection.alias else selection.name.value
+            grouped.setdefault(key, []).append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            if _applies(parent, selection.type_condition):
+                _collect(parent, selection.selection_set, fragments, grouped, visited)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments[name]
+            if fragment.directives:
+                raise NotPlannable("directives")
+            if name not in visited and _applies(parent, fragment.type_condition):
+                visited.add(name)
+                _collect(parent, fragment.selection_set, fragments, grouped, visited)
+
+
+def _applies(parent: GraphQLObjectType, condition) -> bool:
+    if condition is None:
+        return True
+    name = condition.name.value
+    return name == parent.name or any(interface.name == name for interface in parent.interfaces)
+
+
+def _named_type(graphql_type):
+    while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
+        graphql_type = graphql_type.of_type
+    return graphql_type

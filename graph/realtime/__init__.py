@@ -1,0 +1,1 @@
+"""Subscriptions: events from PostgreSQL fanned out to this process's WebSocket subscribers."""

@@ -1,0 +1,130 @@
+"""Fan-out of change events to the subscriptions open in this process.
+
+Each subscription gets a bounded queue. A subscriber that falls that far
+behind is ended with an error rather than silently skipping events or
+letting its queue grow without bound.
+"""
+
+import asyncio
+from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextlib import contextmanager
+
+from db.events import Event, EventKind
+from db.pool import Database
+from graph.loaders import Loaders
+
+Topic = tuple[EventKind, int | None]
+
+
+class SubscriberFellBehind(Exception):
+    """More events arrived than the subscriber consumed; it must resubscribe."""
+
+
+class HubClosed(Exception):
+    """The server is shutting down; no new subscriptions."""
+
+
+class Stream:
+    """The events of one subscription, in arrival order; ends when the hub closes."""
+
+    def __init__(self, capacity: int) -> None:
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(capacity + 1)
+        self._capacity = capacity
+        self.fell_behind = False
+
+    def offer(self, event: Event) -> None:
+        if self.fell_behind:
+            return
+        if self._queue.qsize() >= self._capacity:
+            self.fell_behind = True
+            self._queue.put_nowait(None)
+            return
+        self._queue.put_nowait(event)
+
+    def end(self) -> None:
+        if not self.fell_behind:
+            self._queue.put_nowait(None)
+
+    def __aiter__(self) -> "Stream":
+        return self
+
+    async def __anext__(self) -> Event:
+        event = await self._queue.get()
+        if event is not None:
+            return event
+        if self.fell_behind:
+            raise SubscriberFellBehind(f"more than {self._capacity} events were waiting; subscribe again")
+        raise StopAsyncIteration
+
+
+class EventScope:
+    """What every subscriber handling one event can share: public loaders and filter checks.
+
+    Without it, N subscribers cost N statements per event; with it, their
+    loads batch into one, and each distinct filter is checked once.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.loaders = Loaders(db, None)
+        self._checks: dict[Hashable, asyncio.Future] = {}
+
+    async def check(self, key: Hashable, run: Callable[[], Awaitable[bool]]) -> bool:
+        check = self._checks.get(key)
+        if check is None:
+            check = self._checks[key] = asyncio.ensure_future(run())
+        return await asyncio.shield(check)
+
+
+class EventHub:
+    # Scopes of the most recent events; subscribers handle an event within
+    # moments of each other, so a short memory is enough.
+    SCOPES_KEPT = 256
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self._capacity = capacity
+        self._topics: defaultdict[Topic, set[Stream]] = defaultdict(set)
+        self._closed = False
+        self._scopes: OrderedDict[tuple[str, int], EventScope] = OrderedDict()
+
+    def scope(self, event: Event, db: Database) -> EventScope:
+        key = (event.kind, event.id)
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = EventScope(db)
+            if len(self._scopes) > self.SCOPES_KEPT:
+                self._scopes.popitem(last=False)
+        return scope
+
+    @contextmanager
+    def subscribe(self, kind: EventKind, article_id: int | None = None) -> Iterator[Stream]:
+        """A stream of `kind` events (only those of one article when `article_id` is given)."""
+        if self._closed:
+            raise HubClosed("the server is shutting down")
+        topic: Topic = (kind, article_id)
+        stream = Stream(self._capacity)
+        self._topics[topic].add(stream)
+        try:
+            yield stream
+        finally:
+            streams = self._topics.get(topic)
+            if streams is not None:
+                streams.discard(stream)
+                if not streams:
+                    del self._topics[topic]
+
+    def publish(self, event: Event) -> None:
+        for topic in ((event.kind, None), (event.kind, event.article_id)):
+            for stream in self._topics.get(topic, ()):
+                stream.offer(event)
+
+    def close(self) -> None:
+        """End every open stream (their subscriptions complete) and refuse new ones."""
+        self._closed = True
+        for streams in self._topics.values():
+            for stream in streams:
+                stream.end()
+
+    @property
+    def open_streams(self) -> int:
+        return sum(len(streams) for streams in self._topics.values())
