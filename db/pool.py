@@ -19,8 +19,8 @@ one, since none of its statements was sent.
 
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
@@ -115,9 +115,19 @@ class Transaction:
 class Database:
     """The application's handle on the pool: one statement per borrow."""
 
+    transaction_class: type[Transaction] = Transaction
+
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
+        self.waiting = 0  # borrowers waiting for a connection (a metrics gauge reads it)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        self.waiting += 1
+        try:
+            return await self.pool.acquire(timeout=self.acquire_timeout)
+        finally:
+            self.waiting -= 1
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         return await self._statement("fetch", sql, args)
@@ -146,15 +156,18 @@ class Database:
                 return await self._once(method, sql, args)
 
     async def _once(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
-        async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
+        connection = await self._acquire()
+        try:
             return await getattr(connection, method)(sql, *args)
+        finally:
+            await self.pool.release(connection)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with _translated_errors():
             connection, transaction = await self._begin()
             try:
-                yield Transaction(connection)
+                yield self.transaction_class(connection)
             except BaseException:
                 if not connection.is_closed():
                     await transaction.rollback()
@@ -169,7 +182,7 @@ class Database:
         replaced once: nothing of the unit of work was sent yet, so this is no
         retry of a write."""
         for attempt in (1, 2):
-            connection = await self.pool.acquire(timeout=self.acquire_timeout)
+            connection = await self._acquire()
             transaction = connection.transaction()
             try:
                 await transaction.start()
@@ -184,6 +197,36 @@ class Database:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+StatementSpan = Callable[[str], AbstractContextManager[object]]
+
+
+def _traced(base: type, statement_span: StatementSpan) -> type:
+    """A subclass of `base` that runs each statement inside `statement_span(sql)`.
+
+    Built only when tracing is on, so with tracing off the statement path has
+    no extra call at all.
+    """
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        with statement_span(sql):
+            return await base.fetch(self, sql, *args)
+
+    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+        with statement_span(sql):
+            return await base.fetchrow(self, sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        with statement_span(sql):
+            return await base.fetchval(self, sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        with statement_span(sql):
+            return await base.execute(self, sql, *args)
+
+    methods = {"fetch": fetch, "fetchrow": fetchrow, "fetchval": fetchval, "execute": execute}
+    return type(f"Traced{base.__name__}", (base,), methods)
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -217,10 +260,12 @@ async def create_database(
     statement_cache_size: int,
     statement_timeout: float = 0,
     application_name: str = "conduit",
+    statement_span: StatementSpan | None = None,
 ) -> Database:
     """`statement_timeout` (seconds, 0: not sent) makes PostgreSQL itself cancel
     a runaway statement, even one whose client went away; `command_timeout`
-    is asyncpg's own clock (it cancels the query and keeps the connection)."""
+    is asyncpg's own clock (it cancels the query and keeps the connection).
+    With `statement_span`, every statement runs inside one (tracing)."""
     server_settings = {"application_name": application_name}
     if statement_timeout > 0:
         # A startup parameter, not a SET: no session state to reset, and PgBouncer
@@ -239,4 +284,8 @@ async def create_database(
         )
     except CONNECTION_ERRORS as error:
         raise DatabaseUnavailable(f"cannot connect to the database ({type(error).__name__})") from error
-    return Database(pool, acquire_timeout=acquire_timeout)
+    if statement_span is None:
+        return Database(pool, acquire_timeout=acquire_timeout)
+    database_class = _traced(Database, statement_span)
+    database_class.transaction_class = _traced(Transaction, statement_span)
+    return database_class(pool, acquire_timeout=acquire_timeout)

@@ -3,7 +3,9 @@
 import argparse
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from graph.settings import Settings
@@ -11,27 +13,54 @@ from graph.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _metrics_directory(workers: int) -> str | None:
+    """With several workers, a fresh PROMETHEUS_MULTIPROC_DIR (see graph/metrics.py); returns one to remove after."""
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        # Files left by an earlier run would be added to this run's counters.
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+        return None
+    if workers <= 1:
+        return None
+    created = tempfile.mkdtemp(prefix="conduit-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = created
+    return created
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
+
+    from graph.logs import logging_config
 
     # Resolve the URL once (starting the embedded server if needed) so every
     # worker process connects to the same database.
     os.environ["DATABASE_URL"] = settings.require_database_url()
-    uvicorn.run(
-        "graph.app:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        ws_max_size=settings.ws_max_message_bytes,
-        log_level="info",
-        # SIGTERM: stop accepting, let in-flight requests finish (this long at
-        # most), then run the lifespan's shutdown, which closes the pool.
-        timeout_graceful_shutdown=settings.shutdown_timeout,
-    )
+    workers = args.workers or settings.workers
+    created = _metrics_directory(workers)
+    try:
+        uvicorn.run(
+            "graph.app:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            ws="websockets-sansio",
+            log_config=logging_config(settings.log_level),
+            log_level=settings.log_level,
+            access_log=False,
+            ws_max_size=settings.ws_max_message_bytes,
+            # SIGTERM: stop accepting, let in-flight requests finish (this long at
+            # most), then run the lifespan's shutdown, which closes the pool.
+            timeout_graceful_shutdown=settings.shutdown_timeout,
+        )
+    finally:
+        if created:
+            shutil.rmtree(created, ignore_errors=True)
     return 0
 
 
@@ -112,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the HTTP server (uvicorn, uvloop, httptools)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, help="worker processes (default: WORKERS, 1)")
     serve.set_defaults(run=_serve)
 
     commands.add_parser("migrate", help="upgrade the database to the newest migration").set_defaults(run=_migrate)

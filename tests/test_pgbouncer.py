@@ -51,24 +51,31 @@ def pgbouncer(database_url: str) -> Iterator[int]:
 
 
 @pytest.fixture(scope="module")
-async def fresh_database_through_pgbouncer(database_url: str, pgbouncer: int) -> AsyncIterator[str]:
-    """A new, empty database, migrated through PgBouncer."""
+async def fresh_database_direct(database_url: str) -> AsyncIterator[str]:
     server = database.server_url()
     name, url = await database.create_database(server)
     try:
-        yield through(url, pgbouncer)
+        yield url
     finally:
         await database.drop_database(server, name)
 
 
 @pytest.fixture(scope="module")
+def fresh_database_through_pgbouncer(fresh_database_direct: str, pgbouncer: int) -> str:
+    """The new, empty database, reached through PgBouncer (and migrated through it)."""
+    return through(fresh_database_direct, pgbouncer)
+
+
+@pytest.fixture(scope="module")
 async def app_through_pgbouncer(
-    fresh_database_through_pgbouncer: str, tmp_path_factory: pytest.TempPathFactory
+    fresh_database_through_pgbouncer: str, fresh_database_direct: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
     url = fresh_database_through_pgbouncer
     await asyncio.to_thread(upgrade_to_head, url)
     settings = Settings(
         database_url=url,
+        # LISTEN needs a session of its own, which transaction pooling does not keep.
+        listener_database_url=fresh_database_direct,
         data_dir=tmp_path_factory.mktemp("pgbouncer"),
         statement_cache_size=0,
         statement_timeout=0,

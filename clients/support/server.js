@@ -1,5 +1,6 @@
 // Starts the real server (`python -m graph serve`) on a throwaway, seeded
-// database and a free port, for one test file; `stop()` tears both down.
+// database and a free port, for one test file (and more server processes on
+// the same database when a test needs replicas); `stop()` tears all down.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -78,21 +79,16 @@ async function waitUntilReady(base, server, log) {
   throw new Error(`the server was not ready within ${READY_TIMEOUT_MS} ms:\n${log()}`);
 }
 
-/**
- * @param {Record<string, string>} [env] extra settings, e.g. { PERSISTED_QUERIES: "allowlist" }
- * @returns {Promise<{ url: string, databaseUrl: string, log: () => string, stop: () => Promise<void> }>}
- */
-export async function startServer(env = {}) {
-  const database = await throwawayDatabase();
+/** One `python -m graph serve` process on `databaseUrl`; resolves once /readyz answers. */
+async function serve(databaseUrl, env) {
   const dataDir = mkdtempSync(join(tmpdir(), "conduit-clients-"));
   const port = await freePort();
   const server = spawn(PYTHON, ["-m", "graph", "serve", "--host", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
     env: {
       ...process.env,
-      DATABASE_URL: database.databaseUrl,
+      DATABASE_URL: databaseUrl,
       DATA_DIR: dataDir,
-      JWT_SECRET: randomBytes(32).toString("hex"),
       ENVIRONMENT: "development",
       PERSISTED_QUERIES: "automatic",
       POOL_MIN_SIZE: "1",
@@ -109,7 +105,6 @@ export async function startServer(env = {}) {
   const stop = async () => {
     server.kill("SIGTERM");
     await exited(server);
-    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -119,7 +114,51 @@ export async function startServer(env = {}) {
     await stop();
     throw error;
   }
-  return { url: `${base}/graphql`, databaseUrl: database.databaseUrl, log, stop };
+  return { url: `${base}/graphql`, log, stop };
+}
+
+/**
+ * A server on a fresh seeded database. More server processes on the same
+ * database with the same JWT secret (replicas: a token from one is valid on
+ * the others) start with it (`replicas`, in `others`) or later
+ * (`startAnother()`); `stop()` stops them all and drops the database.
+ * @param {Record<string, string>} [env] extra settings, e.g. { PERSISTED_QUERIES: "allowlist" }
+ * @param {{ replicas?: number }} [options] how many more processes to start alongside, in parallel
+ * @returns {Promise<{ url: string, databaseUrl: string, log: () => string,
+ *   others: { url: string, log: () => string }[],
+ *   startAnother: (env?: Record<string, string>) => Promise<{ url: string, log: () => string }>,
+ *   stop: () => Promise<void> }>}
+ */
+export async function startServer(env = {}, { replicas = 0 } = {}) {
+  const database = await throwawayDatabase();
+  const settings = { JWT_SECRET: randomBytes(32).toString("hex"), ...env };
+  const processes = [];
+  const starting = new Set();
+  const stop = async () => {
+    await Promise.allSettled([...starting]); // so none is left running after the drop
+    await Promise.all(processes.splice(0).map((server) => server.stop()));
+    await database.drop();
+  };
+  const startAnother = async (more = {}) => {
+    const start = serve(database.databaseUrl, { ...settings, ...more });
+    starting.add(start);
+    try {
+      const server = await start;
+      processes.push(server);
+      return { url: server.url, log: server.log };
+    } finally {
+      starting.delete(start);
+    }
+  };
+
+  let first, others;
+  try {
+    [first, ...others] = await Promise.all(Array.from({ length: 1 + replicas }, () => startAnother()));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: first.url, databaseUrl: database.databaseUrl, log: first.log, others, startAnother, stop };
 }
 
 /** A `fetch` that records every request (method, URL, parsed body) it sends. */

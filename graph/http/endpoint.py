@@ -21,6 +21,7 @@ from graph.error_codes import UNAVAILABLE_MESSAGE
 from graph.http import params as request_params
 from graph.http.csrf import check_csrf, check_get_content_type
 from graph.http.graphiql import graphiql_page
+from graph.http.observe import current_observation, observed
 from graph.http.params import Params, RequestError
 from graph.http.persisted import PersistedQueryError
 from graph.http.responses import (
@@ -107,6 +108,7 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
     return graphql_response(bodies, media_type, headers={"cache-control": "no-store"})
 
 
+@observed
 async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
@@ -131,6 +133,10 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
     if planned is not None and query:
         data = await planned.execute(query, params.operation_name, params.variables, context)
         if data is not None:
+            observation = current_observation.get()
+            if observation is not None:
+                observation.context = context
+                observation.operation_name = planned.operation_name(query, params.operation_name)
             return {"data": data}, 200, context.viewer is None
     allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
     try:

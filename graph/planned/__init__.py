@@ -45,6 +45,12 @@ class PlannedExecution:
             self._plans.move_to_end(key)
         return None if plan is UNPLANNABLE else plan
 
+    def operation_name(self, query: str, operation_name: str | None) -> str | None:
+        """The name of the operation a plan was built for (logs and metrics want it)."""
+        plan = self.plan_for(query, operation_name)
+        name = plan.operation.name if plan is not None else None
+        return name.value if name is not None else operation_name
+
     def _build(self, query: str, operation_name: str | None) -> Any:
         try:
             document = parse(query, no_location=True)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from db.events import Event, EventKind
 from db.pool import Database
 from graph.loaders import Loaders
+from graph.metrics import subscriptions_open
 
 Topic = tuple[EventKind, int | None]
 
@@ -104,9 +105,11 @@ class EventHub:
         topic: Topic = (kind, article_id)
         stream = Stream(self._capacity)
         self._topics[topic].add(stream)
+        subscriptions_open.inc()
         try:
             yield stream
         finally:
+            subscriptions_open.dec()
             streams = self._topics.get(topic)
             if streams is not None:
                 streams.discard(stream)

@@ -1,0 +1,68 @@
+"""Before any load: every system answers every shape, and the answer must match the reference."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+
+from bench import reference
+from bench.shapes import UNIQUE, Params, Shape
+from bench.systems import System
+
+
+@dataclass(frozen=True)
+class Check:
+    system: str
+    shape: str
+    ok: bool
+    detail: str = ""
+
+
+def _send(system: System, shape: Shape, variables: tuple[dict, dict, dict], token: str | None, unique: str) -> Any:
+    body = system.body(shape, variables).replace(UNIQUE.encode(), unique.encode())
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    response = httpx.post(system.base + system.path(shape), content=body, headers=headers, timeout=30)
+    payload = orjson.loads(response.content)
+    if response.status_code != 200 or payload.get("errors"):
+        raise ValueError(f"HTTP {response.status_code}: {response.text[:500]}")
+    normalize = shape.normalize_postgraphile if system.kind == "postgraphile" else shape.normalize_ours
+    return normalize(payload["data"])
+
+
+async def _expected(connection: asyncpg.Connection, shape: Shape, params: Params, context: dict) -> Any:
+    if shape.name == "Q1":
+        return await reference.q1(connection, params.username)
+    if shape.name == "Q2":
+        return await reference.q2(connection)
+    if shape.name == "Q3":
+        return await reference.q3(connection)
+    if shape.name == "Q4":
+        return await reference.q4(connection, context["reader_id"])
+    if shape.name == "M1":
+        return await reference.m1(connection, context["unique"], params.writer)
+    return await reference.m2(connection, context["article_id"], context["writer_id"], context["favorite"])
+
+
+async def check(
+    connection: asyncpg.Connection, system: System, shape: Shape, params: Params, tokens: dict[str, str], ids: dict
+) -> Check:
+    """One request (two for M2: a favorite and its undo), each compared with the reference."""
+    token = tokens["writer"] if shape.writes else tokens["reader"] if shape.signed_in else None
+    requests = shape.requests(params)[:2] if shape.name == "M2" else shape.requests(params)[:1]
+    try:
+        for variables in requests:
+            unique = f"check{system.kind}{system.workers}"
+            actual = _send(system, shape, variables, token, unique)
+            context = {**ids, "unique": unique}
+            if shape.name == "M2":
+                context.update(article_id=params.article_ids[0], favorite=variables[2]["favorite"])
+            expected = await _expected(connection, shape, params, context)
+            if actual != expected:
+                return Check(system.name, shape.name, False, f"expected {expected!r:.300}, got {actual!r:.300}")
+    except (ValueError, KeyError, TypeError, httpx.HTTPError) as error:
+        return Check(system.name, shape.name, False, f"{type(error).__name__}: {error}"[:600])
+    return Check(system.name, shape.name, True)

@@ -1,0 +1,67 @@
+-- What PostGraphile needs to answer the benchmark's signed-in shapes and
+-- mutations the way our service does. Applied to the throwaway benchmark
+-- database only; PostGraphile exposes each function in its schema.
+
+-- The signed-in user: the `sub` claim of the verified JWT (PgLazyJWTPreset).
+CREATE FUNCTION current_user_id() RETURNS bigint LANGUAGE sql STABLE AS $$
+    SELECT nullif(current_setting('jwt.claims.sub', true), '')::bigint
+$$;
+
+-- Query.viewerFeed: articles by the users the viewer follows, newest first.
+CREATE FUNCTION viewer_feed() RETURNS SETOF articles LANGUAGE sql STABLE AS $$
+    SELECT a.* FROM articles a
+    WHERE a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = current_user_id())
+    ORDER BY a.created_at DESC, a.id DESC
+$$;
+
+-- Article.viewerHasFavorited (a computed column).
+CREATE FUNCTION articles_viewer_has_favorited(a articles) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = current_user_id())
+$$;
+
+-- Mutation.createArticle: the viewer's article, slug from the title (a random
+-- suffix when taken), tags created as needed.
+CREATE FUNCTION create_article(title text, description text, body text, tags text[]) RETURNS articles
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    author bigint := current_user_id();
+    base text := coalesce(nullif(trim(both '-' from regexp_replace(lower(title), '[^a-z0-9]+', '-', 'g')), ''), 'article');
+    candidate text := base;
+    created articles;
+BEGIN
+    IF author IS NULL THEN
+        RAISE EXCEPTION 'Sign in to do this.' USING ERRCODE = '28000';
+    END IF;
+    FOR attempt IN 1..5 LOOP
+        INSERT INTO articles AS a (author_id, slug, title, description, body)
+        VALUES (author, candidate, title, description, body)
+        ON CONFLICT ON CONSTRAINT articles_slug_key DO NOTHING
+        RETURNING a.* INTO created;
+        EXIT WHEN created.id IS NOT NULL;
+        candidate := base || '-' || substr(md5(random()::text), 1, 6);
+    END LOOP;
+    INSERT INTO tags (name) SELECT unnest(tags) ON CONFLICT DO NOTHING;
+    INSERT INTO article_tags (article_id, tag_id) SELECT created.id, t.id FROM tags t WHERE t.name = any(tags)
+    ON CONFLICT DO NOTHING;
+    RETURN created;
+END
+$$;
+
+-- Mutation.favoriteArticle / unfavoriteArticle: the article afterwards.
+CREATE FUNCTION favorite_article(article_id bigint) RETURNS articles LANGUAGE sql VOLATILE AS $$
+    INSERT INTO favorites (user_id, article_id) VALUES (current_user_id(), favorite_article.article_id)
+    ON CONFLICT DO NOTHING;
+    SELECT * FROM articles WHERE id = favorite_article.article_id;
+$$;
+
+CREATE FUNCTION unfavorite_article(article_id bigint) RETURNS articles LANGUAGE sql VOLATILE AS $$
+    DELETE FROM favorites WHERE user_id = current_user_id() AND favorites.article_id = unfavorite_article.article_id;
+    SELECT * FROM articles WHERE id = unfavorite_article.article_id;
+$$;
+
+-- Query.userByUsername: usernames are unique case-insensitively (an index on
+-- lower(username)), which PostGraphile cannot turn into a lookup by itself.
+CREATE FUNCTION user_by_username(username text) RETURNS users LANGUAGE sql STABLE AS $$
+    SELECT * FROM users u WHERE lower(u.username) = lower(user_by_username.username)
+$$;

@@ -1,0 +1,182 @@
+"""One benchmark run, start to finish: cluster, data, servers, checks, load, report."""
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import orjson
+
+from bench.checks import Check, check
+from bench.cluster import start_cluster
+from bench.dataset import DATABASE, SIZES, WRITER, prepare
+from bench.load import ensure_wrk, run_wrk
+from bench.measure import StatementCounter, process_tree_cpu_seconds, wait_until_idle
+from bench.report import Sample, markdown, summarize
+from bench.shapes import M2_ARTICLES, SHAPES, Params
+from bench.systems import System, ensure_postgraphile
+from graph.tokens import Tokens
+
+
+@dataclass(frozen=True)
+class Options:
+    size: str = "full"
+    kinds: tuple[str, ...] = ("ours", "postgraphile", "plain")
+    workers: tuple[int, ...] = (1, 2)
+    shapes: tuple[str, ...] = tuple(SHAPES)
+    seconds: float = 8.0
+    warmup: float = 2.0
+    rounds: int = 3
+    connections: int = 32
+    threads: int = 2
+    out: Path = Path("bench/results")
+
+
+def _say(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+async def run(options: Options) -> dict:
+    ensure_wrk()
+    if "postgraphile" in options.kinds:
+        ensure_postgraphile()
+    out = options.out / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out.mkdir(parents=True, exist_ok=True)
+    size = SIZES[options.size]
+    _say(f"starting a private PostgreSQL cluster; seeding {size}")
+    cluster = start_cluster()
+    systems: list[System] = []
+    try:
+        dataset = await prepare(cluster, size)
+        secret = secrets.token_urlsafe(48)
+        issuer = Tokens(secret.encode(), 24 * 3600)
+        tokens = {"reader": issuer.issue(dataset.reader_id, 0), "writer": issuer.issue(dataset.writer_id, 0)}
+        admin = await asyncpg.connect(cluster.url("postgres"))
+        data = await asyncpg.connect(dataset.url)
+        try:
+            username = await data.fetchval("SELECT username FROM users WHERE id = $1", dataset.reader_id)
+            article_ids = [
+                r["id"] for r in await data.fetch("SELECT id FROM articles ORDER BY id LIMIT $1", M2_ARTICLES)
+            ]
+            params = Params(username=username, writer=WRITER, article_ids=article_ids)
+            ids = {"reader_id": dataset.reader_id, "writer_id": dataset.writer_id}
+
+            for kind in options.kinds:
+                for workers in options.workers:
+                    system = System(kind, workers)
+                    _say(f"starting {system.name} on port {system.port}")
+                    system.start(dataset.url, secret, out / f"{system.name}.log")
+                    systems.append(system)
+                    system.wait_ready()
+
+            shapes = [SHAPES[name] for name in options.shapes]
+            checks: list[Check] = []
+            for shape in shapes:
+                for system in systems:
+                    checks.append(await check(data, system, shape, params, tokens, ids))
+            passed = {(c.system, c.shape) for c in checks if c.ok}
+            for failed in (c for c in checks if not c.ok):
+                _say(f"answer mismatch, not loading {failed.system} {failed.shape}: {failed.detail}")
+
+            counter = StatementCounter(admin, DATABASE)
+            postmaster = cluster.postmaster_pid()
+            samples: list[Sample] = []
+            for shape in shapes:
+                for round_number in range(1, options.rounds + 1):
+                    for system in systems:
+                        if (system.name, shape.name) not in passed:
+                            continue
+                        samples.append(
+                            await _measure(options, system, shape, params, tokens, counter, postmaster, round_number)
+                        )
+                        result = samples[-1].load
+                        _say(
+                            f"{shape.name} round {round_number} {system.name}: {result.rps:.0f} req/s, "
+                            f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+                        )
+        finally:
+            await admin.close()
+            await data.close()
+    finally:
+        for system in systems:
+            system.stop()
+        cluster.stop()
+
+    rows = summarize(samples)
+    meta = {
+        "size": options.size,
+        "users": size.users,
+        "articles": size.articles,
+        "comments": size.comments,
+        "connections": options.connections,
+        "threads": options.threads,
+        "seconds": options.seconds,
+        "warmup": options.warmup,
+        "rounds": options.rounds,
+        "cpus": os.cpu_count(),
+        "load_generator": "wrk",
+        "shapes": list(options.shapes),
+        "systems": [system.name for system in systems],
+        "finished": datetime.now(UTC).isoformat(),
+    }
+    notes = {name: SHAPES[name].notes for name in options.shapes if SHAPES[name].notes}
+    report = {
+        "meta": meta,
+        "summary": rows,
+        "checks": [c.__dict__ for c in checks],
+        "samples": [s.as_dict() for s in samples],
+        "notes": notes,
+    }
+    table = markdown(rows, checks, meta)
+    (out / "report.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    (out / "report.md").write_text(table)
+    print(table, flush=True)
+    _say(f"wrote {out / 'report.json'} and {out / 'report.md'}")
+    report["directory"] = str(out)
+    return report
+
+
+async def _measure(
+    options: Options,
+    system: System,
+    shape,
+    params: Params,
+    tokens: dict[str, str],
+    counter: StatementCounter,
+    postmaster: int,
+    round_number: int,
+) -> Sample:
+    headers = {"Content-Type": "application/json"}
+    token = tokens["writer"] if shape.writes else tokens["reader"] if shape.signed_in else None
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    bodies = [system.body(shape, variables) for variables in shape.requests(params)]
+    # Short: it ends up in tag names (at most 32 characters) with a thread and request number.
+    tag = f"{system.kind[:2]}{system.workers}{round_number}{int(time.time()) % 100_000}"
+
+    def load(seconds: float, suffix: str):
+        return run_wrk(
+            system.base,
+            system.path(shape),
+            bodies,
+            headers,
+            seconds=seconds,
+            connections=options.connections,
+            threads=options.threads,
+            run_tag=tag + suffix,
+        )
+
+    if options.warmup > 0:
+        load(options.warmup, "w")
+    wait_until_idle([system.process.pid, postmaster])
+    await counter.reset()
+    server_before = process_tree_cpu_seconds(system.process.pid)
+    database_before = process_tree_cpu_seconds(postmaster)
+    result = load(options.seconds, "m")
+    server_cpu = process_tree_cpu_seconds(system.process.pid) - server_before
+    database_cpu = process_tree_cpu_seconds(postmaster) - database_before
+    statements = await counter.calls()
+    return Sample(shape.name, system.name, round_number, result, statements, server_cpu, database_cpu)

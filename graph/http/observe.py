@@ -1,0 +1,121 @@
+"""What each GraphQL operation leaves behind: a JSON log line, metrics, and (when on) a span.
+
+`observed` wraps the endpoint's run of one operation. The schema extension in
+graph/request_hooks.py hands the running operation's context and name to the
+`Observation` in `current_observation`, so nothing here re-parses the query.
+
+The log line (logger `graph.request`) holds: request id, operation name,
+persisted-query hash, duration in ms, SQL statement count, outcome ("ok" or
+the error codes), HTTP status, method. Never headers, never the query text;
+variables only with LOG_VARIABLES=true, with passwords and tokens redacted.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any
+
+from opentelemetry.trace import Status, StatusCode
+from starlette.requests import Request
+
+from graph import metrics
+from graph.http.params import Params, RequestError
+from graph.logs import redacted
+
+log = logging.getLogger("graph.request")
+
+Run = Callable[[Request, Params, str, str], Awaitable[tuple[dict[str, Any], int, bool]]]
+
+
+class Observation:
+    """Filled in while one operation runs; read once when it ends."""
+
+    __slots__ = ("context", "operation_name")
+
+    def __init__(self) -> None:
+        self.context: Any = None
+        self.operation_name: str | None = None
+
+
+current_observation: ContextVar[Observation | None] = ContextVar("current_observation", default=None)
+
+
+def observed(run: Run) -> Run:
+    @wraps(run)
+    async def run_observed(
+        request: Request, params: Params, method: str, media_type: str
+    ) -> tuple[dict[str, Any], int, bool]:
+        started = time.perf_counter()
+        observation = Observation()
+        token = current_observation.set(observation)
+        tracer = request.state.tracer
+        span_scope = tracer.start_as_current_span("graphql.operation") if tracer is not None else nullcontext()
+        with span_scope as span:
+            try:
+                body, status, public = await run(request, params, method, media_type)
+            except RequestError as error:
+                _record(request, params, method, observation, started, [error.code], error.status, span)
+                raise
+            finally:
+                current_observation.reset(token)
+            _record(request, params, method, observation, started, _codes(body), status, span)
+        return body, status, public
+
+    return run_observed
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    errors = body.get("errors")
+    if not errors:
+        return []
+    return [(error.get("extensions") or {}).get("code") or "UNKNOWN" for error in errors]
+
+
+def _record(
+    request: Request,
+    params: Params,
+    method: str,
+    observation: Observation,
+    started: float,
+    codes: list[str],
+    status: int,
+    span: Any,
+) -> None:
+    seconds = time.perf_counter() - started
+    context = observation.context
+    name = observation.operation_name or params.operation_name
+    statements = context.statements.value if context is not None else 0
+    request_id = context.request_id if context is not None else request.headers.get("x-request-id") or uuid.uuid4().hex
+    settings = request.state.settings
+    if settings.metrics:
+        metrics.observe_operation(name, codes, seconds, statements)
+    persisted = params.extensions.get("persistedQuery")
+    fields: dict[str, Any] = {
+        "request_id": request_id[:128],
+        "operation": name,
+        "persisted_query_hash": persisted.get("sha256Hash") if isinstance(persisted, dict) else None,
+        "method": method,
+        "status": status,
+        "outcome": codes or "ok",
+        "duration_ms": round(seconds * 1000, 2),
+        "statements": statements,
+    }
+    if settings.log_variables:
+        fields["variables"] = redacted(params.variables)
+    if log.isEnabledFor(logging.INFO):
+        # makeRecord + handle is log.info without its walk up the stack for the caller's file and line.
+        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "graphql operation", (), None)
+        record.fields = fields
+        log.handle(record)
+    if span is not None:
+        span.update_name(f"graphql {name}" if name else "graphql")
+        span.set_attribute("graphql.operation.name", name or "")
+        span.set_attribute("graphql.request_id", request_id[:128])
+        span.set_attribute("http.response.status_code", status)
+        span.set_attribute("db.statement_count", statements)
+        if codes:
+            span.set_status(Status(StatusCode.ERROR, ",".join(codes)))

@@ -1,0 +1,66 @@
+"""Structured logs: one JSON object per line on stdout, for our loggers and uvicorn's.
+
+`serve` hands `logging_config()` to uvicorn, which applies it in every worker
+process. uvicorn's access log is off: each GraphQL operation gets its own
+line from graph.http.observe (logger `graph.request`) with more in it.
+"""
+
+import logging
+import time
+from typing import Any
+
+import orjson
+
+REDACTED = "[redacted]"
+# Variable names whose values never reach a log, even with LOG_VARIABLES on.
+SECRET_WORDS = ("password", "token", "secret", "authorization")
+
+
+class JsonFormatter(logging.Formatter):
+    """time, level, logger, message, the record's `fields` (extra={"fields": {...}}), and any traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if fields:
+            line.update(fields)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(line, default=str).decode()
+
+
+def logging_config(level: str = "info") -> dict[str, Any]:
+    """A `logging.config.dictConfig` for the server process and uvicorn's workers."""
+    level = level.upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            # uvicorn's loggers carry their own handlers by default; route them to ours.
+            "uvicorn": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
+            # The startup migration check would log alembic's plugin set-up in every worker.
+            "alembic": {"level": "WARNING"},
+        },
+    }
+
+
+def redacted(value: Any) -> Any:
+    """`value` with every entry whose key names a secret replaced, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if any(word in str(key).lower() for word in SECRET_WORDS) else redacted(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    return value
