@@ -33,6 +33,10 @@ class MissingReference(Exception):
         self.constraint = constraint
 
 
+class UnstorableText(Exception):
+    """A text value PostgreSQL cannot hold or compare: it contains a NUL character."""
+
+
 # A connection that was there and is gone (server restart, pg_terminate_backend,
 # a reset socket), or one that cannot be opened right now. asyncpg raises
 # plain OSError subclasses and its own client-side classes here as well as

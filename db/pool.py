@@ -34,6 +34,7 @@ from db.errors import (
     DatabaseUnavailable,
     MissingReference,
     UniqueViolation,
+    UnstorableText,
     is_dropped_connection,
 )
 
@@ -76,6 +77,8 @@ async def _translated_errors() -> AsyncIterator[None]:
         raise UniqueViolation(error.constraint_name) from error
     except asyncpg.exceptions.ForeignKeyViolationError as error:
         raise MissingReference(error.constraint_name) from error
+    except asyncpg.exceptions.CharacterNotInRepertoireError as error:  # a NUL in a text parameter
+        raise UnstorableText(str(error)) from error
     except TIMEOUT_ERRORS as error:
         raise DatabaseTimeout(type(error).__name__) from error
     except CONNECTION_ERRORS as error:

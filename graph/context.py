@@ -35,6 +35,7 @@ class Context(BaseContext):
         viewer: ViewerIdentity | None = None,
         auth_error: CodedError | None = None,
         request_id: str | None = None,
+        client_address: str | None = None,
         events: "EventHub | None" = None,
     ) -> None:
         super().__init__()
@@ -47,6 +48,7 @@ class Context(BaseContext):
         # anonymous request; the ErrorCodes extension answers with it.
         self.auth_error = auth_error
         self.request_id = request_id or uuid.uuid4().hex
+        self.client_address = client_address  # for per-address limits (graph/client_address.py)
         self.events = events
         self.loaders = Loaders(db, viewer.user_id if viewer else None)
         self.statements = StatementCount()

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from graphql import GraphQLError
 
-from db.errors import DatabaseUnavailable
+from db.errors import DatabaseUnavailable, UnstorableText
 
 log = logging.getLogger("graph.errors")
 
@@ -29,6 +29,7 @@ UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; try again shortly
 _VARIABLE_COERCION = re.compile(
     r"^Variable '\$\w+' (has invalid value|got invalid value"
     r"|of required type .* was not provided|of non-null type .* must not be null)"
+    r"|^Variable values are nested too deeply"  # coercion hit Python's recursion limit
 )
 _OPERATION_SELECTION = ("Unknown operation named", "Must provide operation name", "Must provide an operation")
 
@@ -44,6 +45,8 @@ def assign_codes(errors: Iterable[GraphQLError], *, parsed: bool, request_id: st
             _set_code(error, "BAD_USER_INPUT")
         elif original is None and error.path is None:
             _set_code(error, _pre_execution_code(error, parsed))
+        elif isinstance(original, UnstorableText):
+            _mask(error, "Text arguments may not contain NUL characters.", "BAD_USER_INPUT")
         elif isinstance(original, DatabaseUnavailable):
             _mask(error, UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE")
         else:

@@ -3,6 +3,7 @@
 from starlette.requests import HTTPConnection
 
 from graph.auth import identify
+from graph.client_address import client_address
 from graph.context import Context
 from graph.errors import Unauthenticated
 
@@ -24,6 +25,7 @@ async def context_for(connection: HTTPConnection) -> Context:
         viewer=viewer,
         auth_error=auth_error,
         request_id=connection.headers.get("x-request-id"),
+        client_address=client_address(connection, state.settings.trusted_proxies),
         events=getattr(state, "events", None),
     )
     if row is not None:

@@ -4,10 +4,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from graph.error_codes import assign_codes
+from graph.operation_limits import OperationLimits
 from graph.request_hooks import RequestHooks
 from graph.resolvers.mutation import Mutation
 from graph.resolvers.query import Query
@@ -35,7 +35,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[User, Article, Comment],
-        extensions=[RequestHooks, lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        extensions=[RequestHooks, OperationLimits],
         **overrides,
     )
 

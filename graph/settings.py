@@ -52,6 +52,36 @@ class Settings(BaseSettings):
     batching: bool = Field(default=False, description="Accept a JSON array of operations in one POST.")
     batch_max_size: int = Field(default=10, ge=1)
 
+    introspection: bool | None = Field(default=None, description="Schema introspection; unset: on in development only.")
+    max_query_length: int = Field(default=20_000, ge=1, description="Longest GraphQL document, in characters.")
+    max_query_tokens: int = Field(default=2_000, ge=1, description="Most lexical tokens (and comments) in a document.")
+    max_query_depth: int = Field(default=15, ge=1, description="Deepest field nesting, through fragments.")
+    max_query_aliases: int = Field(default=20, ge=0, description="Most aliased fields in a document.")
+    max_query_field_repeats: int = Field(
+        default=20, ge=1, description="Most times one field (response key) occurs in one selection set."
+    )
+    max_query_fields: int = Field(
+        default=1_000, ge=1, description="Most fields in an operation with its fragments expanded (not times rows)."
+    )
+    max_query_directives: int = Field(default=20, ge=0, description="Most directives in a document.")
+    max_query_cost: int = Field(default=20_000, ge=1, description="Most objects an operation may ask for (cost.py).")
+
+    csrf_prevention: bool = Field(
+        default=True, description="Refuse requests a browser sends cross-origin without a preflight (Apollo's rule)."
+    )
+    csrf_prevention_headers: str = Field(
+        default="x-apollo-operation-name,apollo-require-preflight",
+        description="Comma-separated headers any of which (non-empty) lets a request without a JSON Content-Type in.",
+    )
+
+    login_attempts_per_account: int = Field(default=10, ge=1, description="Login attempts per email per window.")
+    login_attempts_per_address: int = Field(default=100, ge=1, description="Login attempts per address per window.")
+    login_attempt_window_seconds: int = Field(default=900, ge=1, description="The fixed window of the login limits.")
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses/networks whose X-Forwarded-For is believed; empty: none.",
+    )
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_variables: bool = Field(
         default=False, description="Put each operation's variables in its log line (passwords and tokens redacted)."
@@ -94,6 +124,14 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else self.environment == "development"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else self.environment == "development"
+
+    @property
+    def csrf_preflight_headers(self) -> tuple[str, ...]:
+        return tuple(name.strip().lower() for name in self.csrf_prevention_headers.split(",") if name.strip())
 
     @property
     def server_statement_timeout(self) -> float:

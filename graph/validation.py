@@ -52,7 +52,9 @@ class Checks:
 
     def text(self, field: str, value: str, *, maximum: int, required: bool = True) -> str:
         value = value.strip()
-        if required and not value:
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL
+            self.fail(field, "Remove the NUL character.")
+        elif required and not value:
             self.fail(field, "This cannot be empty.")
         elif len(value) > maximum:
             self.fail(field, f"Use at most {maximum} characters.")
@@ -71,7 +73,7 @@ class Checks:
         seen: dict[str, None] = {}
         for raw in values:
             tag = raw.strip().lower()
-            if not tag or len(tag) > TAG_MAX:
+            if not tag or len(tag) > TAG_MAX or "\x00" in tag:
                 self.fail("tags", f"Each tag needs 1 to {TAG_MAX} characters.")
                 return []
             seen.setdefault(tag)

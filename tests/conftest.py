@@ -21,7 +21,7 @@ from tests import database
 from tests.clusters import Cluster, throwaway_cluster
 from tests.graphql_client import Executor, GraphQLClient
 
-TABLES = "comments, favorites, article_tags, tags, articles, follows, users, persisted_queries"
+TABLES = "comments, favorites, article_tags, tags, articles, follows, users, persisted_queries, login_attempts"
 TRUNCATE = f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"
 
 

@@ -9,6 +9,8 @@ from tests import factories
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 QUERY = "{ tags { name } }"
+# GET needs a preflight header or a JSON Content-Type (CSRF prevention, tests/test_csrf.py).
+PREFLIGHT = {"apollo-require-preflight": "true"}
 
 
 def _sha(query: str) -> str:
@@ -66,7 +68,9 @@ async def test_graphql_response_json_clients_get_200_for_field_errors(http):
 
 async def test_a_mutation_over_get_is_405_with_allow_post(http):
     response = await http.get(
-        "/graphql", params={"query": 'mutation { login(input: {email: "a", password: "b"}) { token } }'}
+        "/graphql",
+        params={"query": 'mutation { login(input: {email: "a", password: "b"}) { token } }'},
+        headers=PREFLIGHT,
     )
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
@@ -80,9 +84,10 @@ async def test_a_mutation_over_get_is_405_with_allow_post(http):
         (b'{"query": 42}', "application/json", 400),
         (b'{"query": "{ tags { name } }", "variables": [1]}', "application/json", 400),
         (b"[1, 2]", "application/json", 400),
-        (b"query=%7B+tags+%7B+name+%7D+%7D", "application/x-www-form-urlencoded", 415),
-        (b"{ tags { name } }", "text/plain", 415),
-        (b"{ tags { name } }", "", 415),
+        (b"query=%7B+tags+%7B+name+%7D+%7D", "application/x-www-form-urlencoded", 400),  # CSRF
+        (b"{ tags { name } }", "text/plain", 400),  # CSRF
+        (b"{ tags { name } }", "", 400),  # CSRF
+        (b"{ tags { name } }", "application/graphql", 415),
     ],
 )
 async def test_malformed_http_requests_are_bad_request_with_a_graphql_shaped_body(http, content, content_type, status):
@@ -105,13 +110,13 @@ async def test_an_unknown_operation_name_is_a_coded_error(http):
 
 
 async def test_anonymous_get_queries_are_publicly_cacheable_with_an_etag_and_304(http):
-    response = await http.get("/graphql", params={"query": QUERY})
+    response = await http.get("/graphql", params={"query": QUERY}, headers=PREFLIGHT)
     assert response.status_code == 200
     assert response.json() == {"data": {"tags": []}}
     assert response.headers["cache-control"] == "public, max-age=60"
     etag = response.headers["etag"]
 
-    again = await http.get("/graphql", params={"query": QUERY}, headers={"if-none-match": etag})
+    again = await http.get("/graphql", params={"query": QUERY}, headers={"if-none-match": etag, **PREFLIGHT})
     assert again.status_code == 304
     assert again.content == b""
 
@@ -122,7 +127,7 @@ async def test_get_queries_with_a_viewer_are_private(http, conn, settings):
     user = await factories.user(conn)
     token = Tokens(signing_secret(settings), 60).issue(user["id"], 0)
     response = await http.get(
-        "/graphql", params={"query": "{ viewer { email } }"}, headers={"authorization": f"Bearer {token}"}
+        "/graphql", params={"query": "{ viewer { email } }"}, headers={"authorization": f"Bearer {token}", **PREFLIGHT}
     )
     assert response.json()["data"]["viewer"]["email"] == user["email"]
     assert response.headers["cache-control"] == "private, no-store"
@@ -155,7 +160,10 @@ async def test_a_persisted_query_is_verified_stored_in_postgres_and_then_served_
     assert first.json() == {"data": {"users": {"totalCount": 0}}}
     assert await conn.fetchval("SELECT query FROM persisted_queries WHERE sha256 = $1", digest) == query
 
-    by_hash = await http.get("/graphql", params={"extensions": json.dumps(_apq(digest))})
+    # Apollo Client sends Content-Type: application/json even on GET, which passes CSRF prevention.
+    by_hash = await http.get(
+        "/graphql", params={"extensions": json.dumps(_apq(digest))}, headers={"content-type": "application/json"}
+    )
     assert by_hash.status_code == 200
     assert by_hash.json() == {"data": {"users": {"totalCount": 0}}}
     assert by_hash.headers["cache-control"].startswith("public")

@@ -268,3 +268,30 @@ def test_window_with_a_cursor_of_another_list_is_bad_user_input():
     cursor = encode_cursor(COMMENTS_ORDER, (datetime(2024, 1, 1, tzinfo=UTC), 1))
     with pytest.raises(BadUserInput):
         window_for(PageArgs(first=1, after=cursor), NEWEST)
+
+
+_SIZES = st.one_of(st.none(), st.integers(min_value=-(2**70), max_value=2**70))
+_CURSORS = st.one_of(
+    st.none(),
+    st.text(max_size=40),
+    st.builds(
+        lambda key, values: encode_cursor(key, values),
+        st.sampled_from([USERS_ORDER]),
+        st.tuples(
+            st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 29), timezones=st.just(UTC)),
+            st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        ),
+    ),
+)
+
+
+@given(first=_SIZES, after=_CURSORS, last=_SIZES, before=_CURSORS)
+def test_any_relay_arguments_give_a_window_or_bad_user_input(first, after, last, before):
+    """Whatever a client sends as first/after/last/before: a sane window or BAD_USER_INPUT, nothing else."""
+    try:
+        window = window_for(PageArgs(first, after, last, before), USERS_ORDER)
+    except BadUserInput as error:
+        assert error.extensions["code"] == "BAD_USER_INPUT"
+        return
+    assert 0 <= window.limit <= MAX_PAGE_SIZE
+    assert window.backward == (last is not None or (first is None and before is not None))

@@ -31,6 +31,21 @@ def test_a_persisted_query_registered_on_one_process_is_served_by_the_other(two_
     assert served.json() == {"data": {"tags": []}}
 
 
+def test_login_attempts_are_limited_across_processes(two_servers) -> None:
+    from graph.settings import Settings
+
+    limit = Settings().login_attempts_per_account
+    login = 'mutation { login(input: {email: "alice@example.com", password: "wrong password"}) { token } }'
+    codes = [
+        [
+            error["extensions"]["code"]
+            for error in httpx.post(f"{two_servers[i % 2].url}/graphql", json={"query": login}).json().get("errors", [])
+        ]
+        for i in range(limit + 2)
+    ]
+    assert codes == [[]] * limit + [["RATE_LIMITED"]] * 2
+
+
 def test_sigterm_stops_a_server_cleanly(database_url: str, tmp_path) -> None:
     with running_servers(database_url, tmp_path, 1) as (server,):
         # uvicorn re-raises the signal after its clean shutdown, so -SIGTERM is the success code.

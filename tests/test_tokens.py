@@ -112,6 +112,21 @@ BAD_TOKENS = {
         + jwt.encode(claims_for(user_id, iat=int(time.time()) - 7200, lifetime=-3600), secret, algorithm="HS256")
     ),
     "tampered payload": lambda user_id, secret: "Bearer " + tampered(user_id, secret),
+    "alg None in another case": lambda user_id, secret: (
+        "Bearer " + none_token(claims_for(user_id)).replace(b64url(b'"none"'), b64url(b'"None"'))
+    ),
+    "exp one second past": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id, lifetime=-1), secret, algorithm="HS256")
+    ),
+    "exp not a number": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id, exp="tomorrow"), secret, algorithm="HS256")
+    ),
+    "not valid before a future time": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id, nbf=int(time.time()) + 3600), secret, algorithm="HS256")
+    ),
+    "empty signature": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id), secret, algorithm="HS256").rsplit(".", 1)[0] + "."
+    ),
     "basic auth": lambda user_id, secret: "Basic xyz",
     "basic auth with a valid token": lambda user_id, secret: "Basic " + Tokens(secret, 3600).issue(user_id, 0),
 }

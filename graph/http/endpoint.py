@@ -19,6 +19,7 @@ from strawberry.types.graphql import OperationType
 from db.errors import DatabaseUnavailable
 from graph.error_codes import UNAVAILABLE_MESSAGE
 from graph.http import params as request_params
+from graph.http.csrf import check_csrf, check_get_content_type
 from graph.http.graphiql import graphiql_page
 from graph.http.observe import current_observation, observed
 from graph.http.params import Params, RequestError
@@ -29,8 +30,10 @@ from graph.http.responses import (
     graphql_response,
     is_request_error,
     negotiate,
+    retry_after_headers,
     with_get_caching,
 )
+from graph.limits import Limits, QueryTooComplex, check_length
 from graph.request_context import context_for
 from graph.schema import schema
 
@@ -45,7 +48,10 @@ def router() -> APIRouter:
     @routes.post("/graphql", include_in_schema=False)
     async def graphql_post(request: Request) -> Response:
         media_type = negotiate(request)
+        settings = request.state.settings
         try:
+            if settings.csrf_prevention:
+                check_csrf(request.headers, settings.csrf_preflight_headers)
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type not in JSON_MEDIA_TYPES:
                 raise RequestError("Send the operation as JSON (Content-Type: application/json).", status=415)
@@ -55,7 +61,8 @@ def router() -> APIRouter:
             body, status, _ = await _run(request, request_params.from_mapping(data), "POST", media_type)
         except RequestError as error:
             return _request_error(error, media_type)
-        return graphql_response(body, media_type, status=status, headers={"cache-control": "no-store"})
+        headers = {"cache-control": "no-store", **retry_after_headers(body)}
+        return graphql_response(body, media_type, status=status, headers=headers)
 
     @routes.get("/graphql", include_in_schema=False)
     async def graphql_get(request: Request) -> Response:
@@ -66,6 +73,9 @@ def router() -> APIRouter:
                 return HTMLResponse(graphiql_page())
         media_type = negotiate(request)
         try:
+            check_get_content_type(request.headers)
+            if settings.csrf_prevention:
+                check_csrf(request.headers, settings.csrf_preflight_headers)
             params = request_params.from_query_string(request.query_params)
             body, status, public = await _run(request, params, "GET", media_type)
         except RequestError as error:
@@ -102,6 +112,13 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
 async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
+    limits = Limits.from_settings(request.state.settings)
+    try:
+        if params.query is not None:
+            # Before the persisted-query store, which would otherwise keep an oversized document.
+            check_length(params.query, limits)
+    except QueryTooComplex as error:
+        return {"errors": [error.formatted]}, 400 if graphql_response_json else 200, False
     try:
         query = await request.state.persisted_queries.resolve(params)
     except PersistedQueryError as error:

@@ -12,7 +12,9 @@ JSON = "application/json"
 
 # Codes of errors that mean "this request never executed" (GraphQL-over-HTTP
 # "request errors"): 400 under application/graphql-response+json.
-REQUEST_ERROR_CODES = frozenset({"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT", "BAD_REQUEST"})
+REQUEST_ERROR_CODES = frozenset(
+    {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT", "BAD_REQUEST", "QUERY_TOO_COMPLEX"}
+)
 
 
 def negotiate(request: Request) -> str:
@@ -37,6 +39,15 @@ def is_request_error(body: dict[str, Any]) -> bool:
     return all(
         "path" not in error and error.get("extensions", {}).get("code") in REQUEST_ERROR_CODES for error in errors
     )
+
+
+def retry_after_headers(body: dict[str, Any]) -> dict[str, str]:
+    """`Retry-After` when every error of a response is RATE_LIMITED (nothing else went wrong)."""
+    errors = body.get("errors") or []
+    waits = [error.get("extensions", {}).get("retryAfter") for error in errors]
+    if not errors or not all(isinstance(wait, int) for wait in waits):
+        return {}
+    return {"retry-after": str(max(waits))}
 
 
 def graphql_response(

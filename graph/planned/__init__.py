@@ -18,6 +18,7 @@ from graphql.execution.values import get_variable_values
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
+from graph.operation_limits import limits_of, within_limits
 from graph.planned.executor import Fallback, Run, knows
 from graph.planned.plan import NotPlannable, Plan, build_plan
 
@@ -76,6 +77,8 @@ class PlannedExecution:
     ) -> dict[str, Any] | None:
         if context.auth_error is not None:
             return None
+        if not within_limits(self._schema, query, operation_name, variables, limits_of(context)):
+            return None  # the general path answers QUERY_TOO_COMPLEX (graph/operation_limits.py)
         plan = self.plan_for(query, operation_name)
         if plan is None:
             return None

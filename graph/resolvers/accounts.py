@@ -4,6 +4,7 @@ import strawberry
 
 from db import users
 from db.errors import UniqueViolation
+from graph.login_limits import count_login_attempt, forget_account_attempts
 from graph.policy import require_viewer
 from graph.types.inputs import LoginInput, RegisterInput, UpdateViewerInput
 from graph.types.payloads import AuthPayload, UpdateViewerPayload, UserError, UserErrorCode, user_error
@@ -46,12 +47,15 @@ async def register(info: strawberry.Info, input: RegisterInput) -> AuthPayload:
 
 async def login(info: strawberry.Info, input: LoginInput) -> AuthPayload:
     context = info.context
-    credentials = await users.credentials_by_email(context.db, input.email.strip().lower())
+    email = input.email.strip().lower()
+    await count_login_attempt(context, email)
+    credentials = await users.credentials_by_email(context.db, email)
     # An unknown email still costs one verification, so timing tells nothing.
     if not await context.passwords.verify(credentials["password_hash"] if credentials else None, input.password):
         error = UserError(field=None, message="Email and password do not match.", code=UserErrorCode.BAD_CREDENTIALS)
         return AuthPayload(token=None, viewer=None, errors=[error])
     user_id = credentials["id"]
+    await forget_account_attempts(context, email)
     if context.passwords.needs_rehash(credentials["password_hash"]):
         async with context.db.transaction() as tx:
             await users.set_password_hash(tx, user_id, await context.passwords.hash(input.password))

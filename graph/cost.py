@@ -1,0 +1,173 @@
+"""The cost of an operation: how many objects it may ask for, before it runs.
+
+Every field that resolves to an object (or a list of them) costs 1 for each
+parent object it is resolved on; scalar fields cost nothing (they are columns
+of rows already fetched). A field with `first`/`last` multiplies what is
+under it by the page size: a plain list (`tags(first:)`) multiplies its
+children, a connection multiplies its `edges` (or `nodes`) selection, edge
+objects included (its `pageInfo` and `totalCount` are per connection, not
+per row). `nodes(ids:)` multiplies by
+the number of IDs. Sizes come from literals or from the variables; an absent
+size is the argument's default, or the server's page size of 20.
+
+So `articles(first: 100) { edges { node { author { username } } } }` costs
+1 (articles) + 100 × (1 edge + 1 node + 1 author) = 301, and the same
+query with `first: 100000` costs 300,001, refused before any SQL runs
+(pagination.py would refuse it too, but only after sibling fields had
+started their own work).
+
+Fragments are followed; each spread costs again (execution merges
+duplicate fields, so this can overestimate, never underestimate).
+"""
+
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+
+from graph.pagination import DEFAULT_PAGE_SIZE
+
+_PER_ROW_FIELDS = frozenset({"edges", "nodes"})
+_META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+
+
+def select_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The operation that will run, as graphql-core picks it; None when it cannot pick one."""
+    operations = [definition for definition in document.definitions if isinstance(definition, OperationDefinitionNode)]
+    if operation_name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((op for op in operations if op.name is not None and op.name.value == operation_name), None)
+
+
+def operation_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None
+) -> int:
+    """The cost of the operation that will run (0 when none can be picked: execution refuses it)."""
+    operation = select_operation(document, operation_name)
+    if operation is None:
+        return 0
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    return _CostWalker(schema, document, operation, variables or {}).selection_cost(operation.selection_set, root, None)
+
+
+class _CostWalker:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.variables = dict(variables)
+        for definition in operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name not in self.variables and definition.default_value is not None:
+                self.variables[name] = _literal(definition.default_value, {})
+        self.fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self.memo: dict[tuple[str, int | None], int] = {}
+        self.in_progress: set[str] = set()
+
+    def selection_cost(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
+        """The cost of one selection set on one parent object; `page` multiplies its edges/nodes."""
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                cost = self.field_cost(selection, parent)
+                if page is not None and selection.name.value in _PER_ROW_FIELDS:
+                    cost *= page
+                total += cost
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selection_cost(selection.selection_set, target or parent, page)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment_cost(selection.name.value, parent, page)
+        return total
+
+    def fragment_cost(self, name: str, parent: Any, page: int | None) -> int:
+        key = (name, page)
+        if key in self.memo:
+            return self.memo[key]
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.in_progress:
+            return 0  # unknown fragments and cycles fail validation
+        self.in_progress.add(name)
+        target = self.schema.get_type(fragment.type_condition.name.value) or parent
+        self.memo[key] = self.selection_cost(fragment.selection_set, target, page)
+        self.in_progress.discard(name)
+        return self.memo[key]
+
+    def field_cost(self, node: FieldNode, parent: Any) -> int:
+        definition = self._definition(node.name.value, parent)
+        if definition is None:
+            return 0
+        named = get_named_type(definition.type)
+        if is_leaf_type(named):
+            return 0
+        size = self._size(definition, node)
+        if is_list_type(get_nullable_type(definition.type)):
+            return 1 + (1 if size is None else size) * self.selection_cost(node.selection_set, named, None)
+        return 1 + self.selection_cost(node.selection_set, named, size)
+
+    def _definition(self, name: str, parent: Any) -> GraphQLField | None:
+        if name in _META_FIELDS:
+            return _META_FIELDS[name]
+        fields = getattr(parent, "fields", None)  # objects and interfaces; unions select through fragments
+        return fields.get(name) if fields is not None else None
+
+    def _size(self, definition: GraphQLField, node: FieldNode) -> int | None:
+        """The page size or ID count this field multiplies by; None for a plain field."""
+        given = {argument.name.value: _literal(argument.value, self.variables) for argument in node.arguments or ()}
+        if "ids" in definition.args:
+            ids = given.get("ids")
+            return len(ids) if isinstance(ids, list) else 1
+        sizes = [name for name in ("first", "last") if name in definition.args]
+        if not sizes:
+            return None
+        values = [given[name] for name in sizes if isinstance(given.get(name), int)]
+        if values:
+            return max(0, *values)
+        default = definition.args[sizes[0]].default_value
+        return default if isinstance(default, int) and default >= 0 else DEFAULT_PAGE_SIZE
+
+
+def _literal(node: ValueNode, variables: dict[str, Any]) -> Any:
+    """The value of an argument as far as cost needs it: ints, lists, variables; anything else as None."""
+    if isinstance(node, VariableNode):
+        value = variables.get(node.name.value)
+        return value if type(value) in (int, list) else None
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    if isinstance(node, ListValueNode):
+        return [_literal(item, variables) for item in node.values]
+    if isinstance(node, NullValueNode):
+        return None
+    return None

@@ -1,0 +1,124 @@
+"""The schema extension that parses and validates every operation within limits.
+
+It takes the place of Strawberry's ParserCache and ValidationCache and keeps
+their caching: parsing is cached by (text, limits), validation including the
+depth, alias and directive limits by (schema, text, rules, limits), so a
+repeated operation pays only for its cost check, the one step that depends
+on the variables. Limits come from the settings on the request's context, so
+HTTP, persisted queries, batches and the WebSocket all pass through the same
+checks, before execution and before any SQL.
+
+With introspection off, `__schema`/`__type` fail validation, and no error
+carries graphql-core's "Did you mean …?" suggestions, which otherwise let a
+client rebuild the schema field by field (clairvoyance).
+"""
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse, specified_rules, validate
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from graph.cost import operation_cost
+from graph.limits import Limits, check_length, exceeded, shape_errors
+
+CACHE_SIZE = 1024
+DEFAULT_LIMITS = Limits()
+_SUGGESTION = re.compile(r"\s*Did you mean .*?\?\s*$", re.S)
+# graphql-core's parser refuses documents nested past its own bound with this message.
+_TOO_DEEP = "nested too deeply"
+_TOO_MANY_TOKENS = "tokens. Parsing aborted"
+
+
+def limits_of(context: Any) -> Limits:
+    settings = getattr(context, "settings", None)
+    return Limits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def parse_within(query: str, limits: Limits) -> DocumentNode:
+    """The parsed document; QUERY_TOO_COMPLEX for length, tokens or parser nesting."""
+    check_length(query, limits)
+    try:
+        return parse(query, max_lexical_tokens=limits.max_tokens, max_comments=limits.max_tokens)
+    except GraphQLSyntaxError as error:
+        if _TOO_MANY_TOKENS in error.message:
+            raise exceeded("tokens", None, limits.max_tokens) from None
+        if _TOO_DEEP in error.message:
+            raise exceeded("depth", None, limits.max_depth) from None
+        raise
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def validate_within(
+    schema: GraphQLSchema, query: str, rules: tuple[type[ASTValidationRule], ...], limits: Limits
+) -> tuple[GraphQLError, ...]:
+    """Shape limits first (cheap, and they spare graphql-core's validation a bomb), then validation."""
+    document = parse_within(query, limits)
+    if errors := shape_errors(document, limits):
+        return tuple(errors)
+    rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+    if not limits.introspection:
+        rules = (*rules, NoSchemaIntrospectionCustomRule)
+    return tuple(validate(schema, document, rules, hide_suggestions=not limits.introspection))
+
+
+def within_limits(
+    schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
+) -> bool:
+    """Whether an operation passes parsing, validation and every limit, for paths that skip the extension.
+
+    The planned path (graph/planned) answers queries without Strawberry; it
+    may only run what passes here, and anything else goes to the general
+    path, whose errors say which limit. The same caches serve both.
+    """
+    try:
+        document = parse_within(query, limits)
+    except GraphQLError:
+        return False
+    if validate_within(schema, query, tuple(specified_rules), limits):
+        return False
+    return operation_cost(schema, document, operation_name, variables) <= limits.max_cost
+
+
+class OperationLimits(SchemaExtension):
+    def on_parse(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        execution_context.graphql_document = parse_within(execution_context.query, limits_of(execution_context.context))
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        limits = limits_of(execution_context.context)
+        errors = list(
+            validate_within(
+                execution_context.schema._schema,
+                execution_context.query,
+                tuple(execution_context.validation_rules),
+                limits,
+            )
+        )
+        if not errors:
+            cost = operation_cost(
+                execution_context.schema._schema,
+                execution_context.graphql_document,
+                execution_context.operation_name,
+                execution_context.variables,
+            )
+            if cost > limits.max_cost:
+                errors = [exceeded("cost", cost, limits.max_cost)]
+        execution_context.pre_execution_errors = errors
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors and not limits_of(self.execution_context.context).introspection:
+            # Variable coercion happens during execution and suggests enum values.
+            for error in result.errors:
+                error.message = _SUGGESTION.sub("", error.message)
