@@ -209,24 +209,25 @@ def _traced(base: type, statement_span: StatementSpan) -> type:
     no extra call at all.
     """
 
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        with statement_span(sql):
-            return await base.fetch(self, sql, *args)
+    class Traced(base):
+        async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+            with statement_span(sql):
+                return await super().fetch(sql, *args)
 
-    async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        with statement_span(sql):
-            return await base.fetchrow(self, sql, *args)
+        async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
+            with statement_span(sql):
+                return await super().fetchrow(sql, *args)
 
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        with statement_span(sql):
-            return await base.fetchval(self, sql, *args)
+        async def fetchval(self, sql: str, *args: Any) -> Any:
+            with statement_span(sql):
+                return await super().fetchval(sql, *args)
 
-    async def execute(self, sql: str, *args: Any) -> str:
-        with statement_span(sql):
-            return await base.execute(self, sql, *args)
+        async def execute(self, sql: str, *args: Any) -> str:
+            with statement_span(sql):
+                return await super().execute(sql, *args)
 
-    methods = {"fetch": fetch, "fetchrow": fetchrow, "fetchval": fetchval, "execute": execute}
-    return type(f"Traced{base.__name__}", (base,), methods)
+    Traced.__name__ = Traced.__qualname__ = f"Traced{base.__name__}"
+    return Traced
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:

@@ -97,7 +97,7 @@ async def test_a_restart_under_load_fails_requests_as_unavailable_and_loses_no_a
         await asyncio.to_thread(cluster.stop, "fast")
         await asyncio.sleep(DOWNTIME)
         accepting = await asyncio.to_thread(cluster.start)
-        await asyncio.sleep(RECOVERY_BUDGET + 1.5)
+        await asyncio.sleep(RECOVERY_BUDGET + 2.5)
         stop.set()
         await asyncio.wait_for(asyncio.gather(*workers), CLIENT_TIMEOUT + 5)
 
@@ -111,9 +111,11 @@ async def test_a_restart_under_load_fails_requests_as_unavailable_and_loses_no_a
     recovered = _recovered_at(outcomes, accepting)
     assert recovered - accepting < RECOVERY_BUDGET, f"requests still failed {recovered - accepting:.2f} s after start"
     before = _ok_per_second(outcomes, stopping - 1.0, stopping)
-    after = _ok_per_second(outcomes, accepting + RECOVERY_BUDGET, accepting + RECOVERY_BUDGET + 1.0)
-    # Lenient: other processes share the CPU; the point is that the service is back, not a benchmark.
-    assert after > 0 and after >= before / 4, f"throughput after recovery {after}/s against {before}/s before"
+    after = _ok_per_second(outcomes, accepting + RECOVERY_BUDGET, accepting + RECOVERY_BUDGET + 2.0)
+    # Lenient: other processes share the CPU, and the restarted cluster starts
+    # with cold caches; the point is that the service is back, not a benchmark
+    # (when it is back is the `recovered` check above).
+    assert after > 0 and after >= before / 8, f"throughput after recovery {after}/s against {before}/s before"
 
     acknowledged = {o.title for o in outcomes if o.title and o.result == "ok"}
     refused = {o.title for o in outcomes if o.title and o.result != "ok"}

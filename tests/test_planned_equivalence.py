@@ -127,7 +127,7 @@ def context_for(db, settings, viewer_id: int | None) -> Context:
 
 
 async def both(db, settings, query: str, viewer_id: int | None, variables=None):
-    planned = await PlannedExecution(schema).execute(query, None, variables, context_for(db, settings, viewer_id))
+    planned = await PlannedExecution(schema).answer(query, None, variables, context_for(db, settings, viewer_id))
     general = await schema.execute(query, variable_values=variables, context_value=context_for(db, settings, viewer_id))
     return planned, general
 
@@ -177,7 +177,7 @@ async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, sett
     ],
 )
 async def test_what_the_planner_does_not_take_is_handed_back(seeded, db, settings, query: str) -> None:
-    assert await PlannedExecution(schema).execute(query, None, None, context_for(db, settings, None)) is None
+    assert await PlannedExecution(schema).answer(query, None, None, context_for(db, settings, None)) is None
 
 
 async def test_over_http_refused_arguments_keep_their_codes(seeded, gql) -> None:
@@ -192,7 +192,7 @@ async def test_a_planned_query_sends_one_statement_per_level(seeded, execute, db
     context.statements = StatementCount()
     query = """{ articles(first: 50) { edges { node { title author { username viewerIsFollowing }
       comments(first: 5) { edges { node { body author { username } } } } } } } }"""
-    data = await PlannedExecution(schema).execute(query, None, None, context)
+    data = await PlannedExecution(schema).answer(query, None, None, context)
     assert len(data["articles"]["edges"]) == 40
     # articles, authors + comment pages (one level), comment authors, viewer follows
     assert context.statements.value <= 5

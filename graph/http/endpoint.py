@@ -131,7 +131,7 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
         return _unavailable(graphql_response_json)
     planned = request.state.planned
     if planned is not None and query:
-        data = await planned.execute(query, params.operation_name, params.variables, context)
+        data = await planned.answer(query, params.operation_name, params.variables, context)
         if data is not None:
             observation = current_observation.get()
             if observation is not None:

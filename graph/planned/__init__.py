@@ -1,6 +1,6 @@
 """The planned execution path: queries the planner understands skip per-field resolution.
 
-`PlannedExecution.execute` answers a query's `data` or returns None, and the
+`PlannedExecution.answer` gives a query's `data` or returns None, and the
 caller then runs the general (Strawberry, DataLoader) path. It returns None
 for anything it does not plan (mutations, directives, `node`/`nodes`,
 documents that do not validate, variables that do not coerce, a bad token)
@@ -72,7 +72,7 @@ class PlannedExecution:
             log.debug("not planned: %s", reason)
             return UNPLANNABLE
 
-    async def execute(
+    async def answer(
         self, query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Any
     ) -> dict[str, Any] | None:
         if context.auth_error is not None:

@@ -228,11 +228,11 @@ def _window(run: Run, plan: FieldPlan, key: SortKey):
         raise Fallback(str(error)) from error
 
 
-def _child_pages(type_name: str, name: str, fetch_pages, key: SortKey, counter: Counter) -> None:
+def _child_pages(type_name: str, name: str, load_pages, key: SortKey, counter: Counter) -> None:
     @resolver(type_name, name)
     async def load(run: Run, rows: list[Any], plan: FieldPlan) -> list[Any]:
         window = _window(run, plan, key)
-        pages: dict[int, Page] = await fetch_pages(run.db, _unique([row["id"] for row in rows]), window)
+        pages: dict[int, Page] = await load_pages(run.db, _unique([row["id"] for row in rows]), window)
         conns = [Conn(PageResult(pages[row["id"]], window, key), row["id"], counter) for row in rows]
         return await run.objects(plan, conns)
 
