@@ -9,8 +9,8 @@ The rule, checked on the syntax tree of db/, graph/ and migrations/:
   whatever f-strings build them (`ARTICLE_COLUMNS`, db/keyset.py's
   templates) hold only text written in this repository. No `global`
   statement may rebind one later.
-- Two pass-throughs are allowed by name: db/pool.py's wrappers forward their
-  `sql` parameter, and db/keyset.py's `fetch_pages` runs the `statements`
+- Two pass-throughs are allowed by name: db/pool.py's wrappers (and its
+  tracing subclass) forward their `sql` parameter, and db/keyset.py's `fetch_pages` runs the `statements`
   it is given; every call of `fetch_pages` must pass a module-level name.
 - SQL text is composed at run time only in `SortKey.statements`/`_fill`
   (db/keyset.py), from the key's constant columns and a template, and
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted(path for folder in ("db", "graph", "migrations") for path in (ROOT / folder).rglob("*.py"))
 SQL_METHODS = {"execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare", "cursor", "copy_from_query"}
 TABLE_METHODS = {"copy_records_to_table", "copy_to_table", "copy_from_table"}
+GRAPHQL_RECEIVERS = {"schema", "planned"}  # schema.execute, the planned path's execute
 PASS_THROUGH = {("db/pool.py", "sql"), ("db/keyset.py", "statements")}
 COMPOSERS = {("db/keyset.py", "statements"), ("db/keyset.py", "_fill")}
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|ORDER BY|VALUES)\b")
@@ -83,14 +84,16 @@ def violations(source: str, relative: str) -> list[str]:
         receiver = function.value if isinstance(function, ast.Attribute) else None
         if name == "statements" and isinstance(function, ast.Attribute) and id(node) in functions:
             found.append(f"{where(node)} composes statements inside a function")
-        if name == "fetch_pages" and relative != "db/keyset.py":
+        if name == "fetch_pages" and relative.startswith("db/") and relative != "db/keyset.py":
             if len(node.args) < 2 or (base := base_name(node.args[1])) is None or base.id not in constants:
                 found.append(f"{where(node)} passes fetch_pages statements that are not module-level")
         if receiver is None or name not in SQL_METHODS | TABLE_METHODS or not node.args:
             continue
-        if isinstance(receiver, ast.Name) and receiver.id == "schema":
+        if isinstance(receiver, ast.Name) and receiver.id in GRAPHQL_RECEIVERS:
             continue  # GraphQL's execute, not SQL
         argument = node.args[0]
+        if isinstance(argument, ast.Name) and argument.id == "self" and len(node.args) > 1:
+            argument = node.args[1]  # `base.fetch(self, sql, ...)`: a method called through its class
         if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
             continue
         if name in TABLE_METHODS:
