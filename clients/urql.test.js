@@ -105,7 +105,11 @@ function urql(url, { token, persisted = false, schemaAware = true } = {}) {
     exchanges,
     fetch: recorder.fetch,
     preferGetMethod: false,
-    fetchOptions: () => (token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    // GETs (hashed persisted queries) carry no Content-Type: the server's CSRF
+    // prevention, like Apollo Server's, wants a preflight header on them.
+    fetchOptions: () => ({
+      headers: { "apollo-require-preflight": "true", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    }),
   });
   return { client, calls: recorder.calls, warnings };
 }
