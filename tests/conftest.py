@@ -77,7 +77,10 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture(autouse=True)
 async def clean_tables(conn: asyncpg.Connection) -> None:
-    await conn.execute(TRUNCATE)
+    # A connection a test left holding a lock must fail that test loudly, not hang the run.
+    async with conn.transaction():
+        await conn.execute("SET LOCAL lock_timeout = '30s'")
+        await conn.execute(TRUNCATE)
 
 
 @pytest.fixture(scope="session")
