@@ -17,6 +17,7 @@ transaction whose BEGIN met a dead pooled connection starts over on a fresh
 one, since none of its statements was sent.
 """
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -112,6 +113,12 @@ class Transaction:
             return await self.connection.execute(sql, *args)
 
 
+def _consume_outcome(task: "asyncio.Future[Any]") -> None:
+    """Nobody awaits a statement whose caller was cancelled; its error is not news."""
+    if not task.cancelled():
+        task.exception()
+
+
 class Database:
     """The application's handle on the pool: one statement per borrow."""
 
@@ -156,6 +163,20 @@ class Database:
                 return await self._once(method, sql, args)
 
     async def _once(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
+        # graphql-core cancels the sibling fields' tasks when one field fails.
+        # An asyncpg statement cancelled mid-exchange can leave its backend
+        # "active" in ClientRead, holding its locks (a TRUNCATE or ALTER then
+        # waits forever). So the statement runs in a task of its own: a
+        # cancelled caller stops waiting, the statement finishes and its
+        # connection goes back to the pool in a clean state.
+        statement = asyncio.ensure_future(self._on_connection(method, sql, args))
+        try:
+            return await asyncio.shield(statement)
+        except asyncio.CancelledError:
+            statement.add_done_callback(_consume_outcome)
+            raise
+
+    async def _on_connection(self, method: str, sql: str, args: tuple[Any, ...]) -> Any:
         connection = await self._acquire()
         try:
             return await getattr(connection, method)(sql, *args)

@@ -96,7 +96,12 @@ class Run:
         if len(pending) == 1:
             columns[pending[0][0]] = await pending[0][1]
         elif pending:
-            for (index, _), values in zip(pending, await asyncio.gather(*(p for _, p in pending)), strict=True):
+            # Every sibling runs to its end before a failure is raised: no
+            # statement is left running behind the general path's answer.
+            outcomes = await asyncio.gather(*(p for _, p in pending), return_exceptions=True)
+            for (index, _), values in zip(pending, outcomes, strict=True):
+                if isinstance(values, BaseException):
+                    raise values
                 columns[index] = values
         keys = [plan.key for plan in fields]
         return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)] if fields else []
