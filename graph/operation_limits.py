@@ -68,22 +68,23 @@ def validate_within(
     return tuple(validate(schema, document, rules, hide_suggestions=not limits.introspection))
 
 
-def within_limits(
+def document_within_limits(
     schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
-) -> bool:
-    """Whether an operation passes parsing, validation and every limit, for paths that skip the extension.
+) -> DocumentNode | None:
+    """The parsed document when the operation passes parsing, validation and every limit; else None.
 
-    The planned path (graph/planned) answers queries without Strawberry; it
-    may only run what passes here, and anything else goes to the general
-    path, whose errors say which limit. The same caches serve both.
+    For paths that skip the extension: the planned path (graph/planned)
+    answers queries without Strawberry; it may only run what passes here, and
+    anything else goes to the general path, whose errors say which limit. The
+    same caches serve both.
     """
     try:
         document = parse_within(query, limits)
     except GraphQLError:
-        return False
+        return None
     if validate_within(schema, query, tuple(specified_rules), limits):
-        return False
-    return operation_cost(schema, document, operation_name, variables) <= limits.max_cost
+        return None
+    return document if operation_cost(schema, document, operation_name, variables) <= limits.max_cost else None
 
 
 class OperationLimits(SchemaExtension):

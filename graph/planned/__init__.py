@@ -13,12 +13,12 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, parse, validate
+from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode
 from graphql.execution.values import get_variable_values
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
-from graph.operation_limits import limits_of, within_limits
+from graph.operation_limits import document_within_limits, limits_of
 from graph.planned.executor import Fallback, Run, knows
 from graph.planned.plan import NotPlannable, Plan, build_plan
 
@@ -33,11 +33,14 @@ class PlannedExecution:
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
 
-    def plan_for(self, query: str, operation_name: str | None) -> Plan | None:
+    def plan_for(self, query: str, operation_name: str | None, document: DocumentNode | None = None) -> Plan | None:
+        """The cached plan; on a miss, built from `document` (parsed and validated by the caller), if given."""
         key = (query, operation_name)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._build(query, operation_name)
+            if document is None:
+                return None
+            plan = self._build(document, operation_name)
             self._plans[key] = plan
             if len(self._plans) > self._maxsize:
                 self._plans.popitem(last=False)
@@ -51,13 +54,7 @@ class PlannedExecution:
         name = plan.operation.name if plan is not None else None
         return name.value if name is not None else operation_name
 
-    def _build(self, query: str, operation_name: str | None) -> Any:
-        try:
-            document = parse(query, no_location=True)
-        except GraphQLError:
-            return UNPLANNABLE
-        if validate(self._schema, document):
-            return UNPLANNABLE
+    def _build(self, document: DocumentNode, operation_name: str | None) -> Any:
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         if operation_name is None:
@@ -77,9 +74,10 @@ class PlannedExecution:
     ) -> dict[str, Any] | None:
         if context.auth_error is not None:
             return None
-        if not within_limits(self._schema, query, operation_name, variables, limits_of(context)):
-            return None  # the general path answers QUERY_TOO_COMPLEX (graph/operation_limits.py)
-        plan = self.plan_for(query, operation_name)
+        document = document_within_limits(self._schema, query, operation_name, variables, limits_of(context))
+        if document is None:
+            return None  # the general path answers with the parse, validation or limit error
+        plan = self.plan_for(query, operation_name, document)
         if plan is None:
             return None
         coerced = get_variable_values(self._schema, plan.operation.variable_definitions or (), variables or {})
