@@ -10,6 +10,7 @@ general path over HTTP with the same codes as before.
 import random
 from typing import Any
 
+import orjson
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
 
@@ -126,20 +127,33 @@ def context_for(db, settings, viewer_id: int | None) -> Context:
     return Context(db=db, settings=settings, viewer=ViewerIdentity(viewer_id) if viewer_id else None)
 
 
-async def both(db, settings, query: str, viewer_id: int | None, variables=None):
-    planned = await PlannedExecution(schema).answer(query, None, variables, context_for(db, settings, viewer_id))
+@pytest.fixture(params=[True, False], ids=["one-statement", "executor"])
+def json_sql(request) -> bool:
+    """Both planned tiers: one statement building JSON in PostgreSQL, and the level-by-level executor."""
+    return request.param
+
+
+def decoded(data: Any) -> Any:
+    """A planned answer as plain data: the one-statement tier gives JSON text (an orjson.Fragment)."""
+    return orjson.loads(orjson.dumps(data)) if isinstance(data, orjson.Fragment) else data
+
+
+async def both(db, settings, query: str, viewer_id: int | None, variables=None, json_sql: bool = True, execution=None):
+    execution = execution or PlannedExecution(schema, json_sql=json_sql)
+    planned = decoded(await execution.answer(query, None, variables, context_for(db, settings, viewer_id)))
     general = await schema.execute(query, variable_values=variables, context_value=context_for(db, settings, viewer_id))
     return planned, general
 
 
-async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, settings) -> None:
+async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, settings, json_sql) -> None:
     rng = random.Random(20261123)
     generator = DocumentGenerator(rng, seeded)
+    execution = PlannedExecution(schema, json_sql=json_sql)
     compared = 0
     for n in range(150):
         query = generator.document()
         viewer_id = seeded["reader"] if n % 2 else None
-        planned, general = await both(db, settings, query, viewer_id)
+        planned, general = await both(db, settings, query, viewer_id, execution=execution)
         if general.errors:
             # Arguments the general path refuses: the planner hands them back.
             assert planned is None, query
@@ -147,20 +161,22 @@ async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, s
         assert planned == general.data, query
         compared += 1
     assert compared > 100
+    # Every answer came from the tier under test.
+    assert execution.answered == {"one_statement" if json_sql else "executor": compared}
 
 
-async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, settings) -> None:
+async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, settings, json_sql) -> None:
     query = """query($after: String, $before: String, $first: Int, $last: Int) {
       articles(first: $first, after: $after, last: $last, before: $before, orderBy: MOST_FAVORITED) {
         edges { cursor node { slug favoritesCount } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
         totalCount } }"""
     variables: dict[str, Any] = {"first": 7}
     for _ in range(4):
-        planned, general = await both(db, settings, query, None, variables)
+        planned, general = await both(db, settings, query, None, variables, json_sql)
         assert planned == general.data
         variables = {"first": 7, "after": planned["articles"]["pageInfo"]["endCursor"]}
     variables = {"last": 5, "before": planned["articles"]["pageInfo"]["startCursor"]}
-    planned, general = await both(db, settings, query, None, variables)
+    planned, general = await both(db, settings, query, None, variables, json_sql)
     assert planned == general.data and planned["articles"]["edges"]
 
 
@@ -168,10 +184,10 @@ async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, sett
     "query",
     [
         "mutation { logout }",
-        "{ node(id: \"VXNlcjox\") { id } }",
+        '{ node(id: "VXNlcjox") { id } }',
         "{ articles(first: 1) @include(if: true) { totalCount } }",
         "{ articles(first: 1000) { totalCount } }",
-        "{ articles(after: \"garbage\") { totalCount } }",
+        '{ articles(after: "garbage") { totalCount } }',
         "{ nope }",
         "{ tags(first: -1) { name } }",
     ],
@@ -185,14 +201,27 @@ async def test_over_http_refused_arguments_keep_their_codes(seeded, gql) -> None
     assert response.codes == ["BAD_USER_INPUT"] and response.data is None
 
 
-async def test_a_planned_query_sends_one_statement_per_level(seeded, execute, db, settings) -> None:
+NESTED = """{ articles(first: 50) { edges { node { title author { username viewerIsFollowing }
+  comments(first: 5) { edges { node { body author { username } } } } } } } }"""
+
+
+async def test_a_planned_query_is_one_statement(seeded, db, settings) -> None:
     from db.pool import StatementCount
 
     context = context_for(db, settings, seeded["reader"])
     context.statements = StatementCount()
-    query = """{ articles(first: 50) { edges { node { title author { username viewerIsFollowing }
-      comments(first: 5) { edges { node { body author { username } } } } } } } }"""
-    data = await PlannedExecution(schema).answer(query, None, None, context)
+    data = await PlannedExecution(schema).answer(NESTED, None, None, context)
+    assert isinstance(data, orjson.Fragment)
+    assert len(decoded(data)["articles"]["edges"]) == 40
+    assert context.statements.value == 1
+
+
+async def test_the_executor_tier_sends_one_statement_per_level(seeded, db, settings) -> None:
+    from db.pool import StatementCount
+
+    context = context_for(db, settings, seeded["reader"])
+    context.statements = StatementCount()
+    data = await PlannedExecution(schema, json_sql=False).answer(NESTED, None, None, context)
     assert len(data["articles"]["edges"]) == 40
     # articles, authors + comment pages (one level), comment authors, viewer follows
     assert context.statements.value <= 5

@@ -9,9 +9,13 @@ The rule, checked on the syntax tree of db/, graph/ and migrations/:
   whatever f-strings build them (`ARTICLE_COLUMNS`, db/keyset.py's
   templates) hold only text written in this repository. No `global`
   statement may rebind one later.
-- Two pass-throughs are allowed by name: db/pool.py's wrappers (and its
-  tracing subclass) forward their `sql` parameter, and db/keyset.py's `fetch_pages` runs the `statements`
-  it is given; every call of `fetch_pages` must pass a module-level name.
+- Three pass-throughs are allowed by name: db/pool.py's wrappers (and its
+  tracing subclass) forward their `sql` parameter, db/keyset.py's `fetch_pages` runs the `statements`
+  it is given (every call of `fetch_pages` must pass a module-level name),
+  and graph/planned/json_sql.py runs the statement it composed from its
+  constant fragments in the shape of a plan; every value in it, response
+  keys included, is a `$n` parameter (tests/test_json_sql.py checks that
+  the text depends on the plan's shape only).
 - SQL text is composed at run time only in `SortKey.statements`/`_fill`
   (db/keyset.py), from the key's constant columns and a template, and
   `.statements(` may only be called at module level (so only at import).
@@ -30,7 +34,7 @@ SOURCES = sorted(path for folder in ("db", "graph", "migrations") for path in (R
 SQL_METHODS = {"execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare", "cursor", "copy_from_query"}
 TABLE_METHODS = {"copy_records_to_table", "copy_to_table", "copy_from_table"}
 GRAPHQL_RECEIVERS = {"schema", "planned"}  # schema.execute, the planned path's execute
-PASS_THROUGH = {("db/pool.py", "sql"), ("db/keyset.py", "statements")}
+PASS_THROUGH = {("db/pool.py", "sql"), ("db/keyset.py", "statements"), ("graph/planned/json_sql.py", "sql")}
 COMPOSERS = {("db/keyset.py", "statements"), ("db/keyset.py", "_fill")}
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|ORDER BY|VALUES)\b")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLScalarType, get_argument_values
+from graphql import GraphQLEnumType, GraphQLScalarType
 from graphql.type import specified_scalar_types
 
 from db import articles, comments, tags, users
@@ -26,16 +26,12 @@ from db.comments import COMMENTS_ORDER
 from db.keyset import Page, SortKey
 from db.pool import Database
 from graph.ids import encode_id
-from graph.pagination import MAX_PAGE_SIZE, PageArgs, PageResult, window_for
+from graph.pagination import MAX_PAGE_SIZE, PageResult
+from graph.planned.arguments import Fallback, article_filter, field_args, window
 from graph.planned.plan import FieldPlan
-from graph.types.article import ArticleFilter
 
 Counter = Callable[[Database, Sequence[int]], Awaitable[dict[int, int]]]
 Resolver = Callable[["Run", list[Any], FieldPlan], Any]
-
-
-class Fallback(Exception):
-    """Let the general path answer this operation."""
 
 
 @dataclass(slots=True)
@@ -79,7 +75,7 @@ class Run:
         self.variables = variables
 
     def args(self, plan: FieldPlan) -> dict[str, Any]:
-        return get_argument_values(plan.definition, plan.node, self.variables)
+        return field_args(plan, self.variables)
 
     async def complete(self, type_name: str, parents: list[Any], fields: list[FieldPlan]) -> list[dict[str, Any]]:
         columns: list[Any] = [None] * len(fields)
@@ -226,11 +222,7 @@ _viewer_membership("User", "viewerIsFollowing", users.followed_by)
 
 
 def _window(run: Run, plan: FieldPlan, key: SortKey):
-    args = run.args(plan)
-    try:
-        return window_for(PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before")), key)
-    except Exception as error:  # the general path words the error
-        raise Fallback(str(error)) from error
+    return window(plan, run.variables, key)
 
 
 def _child_pages(type_name: str, name: str, load_pages, key: SortKey, counter: Counter) -> None:
@@ -341,13 +333,7 @@ async def _articles(run: Run, roots: list[Any], plan: FieldPlan) -> list[Any]:
     args = run.args(plan)
     order_by = args.get("orderBy")
     order = DbArticleOrder[getattr(order_by, "name", order_by) or "NEWEST"]
-    given = args.get("filter") or {}
-    where = ArticleFilter(
-        tag=given.get("tag"),
-        author_username=given.get("authorUsername"),
-        favorited_by_username=given.get("favoritedByUsername"),
-        search=given.get("search"),
-    ).to_db()
+    where = article_filter(args)
     window = _window(run, plan, ORDERS[order])
     page = await articles.articles_page(run.db, window, order, where)
     counter = _single_count(lambda: articles.articles_count(run.db, where))

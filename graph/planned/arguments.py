@@ -1,0 +1,42 @@
+"""A planned field's arguments, read as the general path reads them.
+
+Both planned tiers (graph/planned/json_sql.py and graph/planned/executor.py)
+take arguments through here, so a value the general path would refuse
+raises `Fallback` and the general path words the error.
+"""
+
+from typing import Any
+
+from graphql import get_argument_values
+
+from db.articles import ArticleFilter as DbArticleFilter
+from db.keyset import SortKey, Window
+from graph.pagination import PageArgs, window_for
+from graph.planned.plan import FieldPlan
+from graph.types.article import ArticleFilter
+
+
+class Fallback(Exception):
+    """Let the general path answer this operation."""
+
+
+def field_args(plan: FieldPlan, variables: dict[str, Any]) -> dict[str, Any]:
+    return get_argument_values(plan.definition, plan.node, variables)
+
+
+def window(plan: FieldPlan, variables: dict[str, Any], key: SortKey) -> Window:
+    args = field_args(plan, variables)
+    try:
+        return window_for(PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before")), key)
+    except Exception as error:  # the general path words the error
+        raise Fallback(str(error)) from error
+
+
+def article_filter(args: dict[str, Any]) -> DbArticleFilter:
+    given = args.get("filter") or {}
+    return ArticleFilter(
+        tag=given.get("tag"),
+        author_username=given.get("authorUsername"),
+        favorited_by_username=given.get("favoritedByUsername"),
+        search=given.get("search"),
+    ).to_db()

@@ -1,0 +1,98 @@
+"""The one-statement tier: its SQL text depends on the plan's shape only, and edge values format as the general path's.
+
+tests/test_planned_equivalence.py compares whole answers on generated
+documents; these pin what generated data rarely hits (whole-second and
+pre-1970 timestamps, text that needs JSON escaping, keys beyond one
+json_build_object) and the rule that no request value becomes SQL text.
+"""
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from graphql import parse
+
+from graph.planned import PlannedExecution
+from graph.planned.json_sql import MAX_KEYS, JsonStatement
+from graph.schema import schema
+from tests import factories
+from tests.test_planned_equivalence import context_for, decoded
+
+
+def statement_for(query: str, viewer_id: int | None = None, variables: dict | None = None) -> JsonStatement:
+    plan = PlannedExecution(schema)._build(parse(query), None)
+    statement = JsonStatement(viewer_id, variables or {})
+    statement.text = statement.build(plan.fields)
+    return statement
+
+
+SHAPE = """{{ {alias}: user(username: "{username}") {{ {name}: username
+  {edges}: articles(first: {first}) {{ edges {{ cursor node {{ {title}: title tags }} }} }} }} }}"""
+
+
+def test_the_text_depends_on_the_shape_only() -> None:
+    plain = statement_for(SHAPE.format(alias="u", username="ann", name="n", edges="e", first=3, title="t"), 7)
+    hostile = statement_for(
+        SHAPE.format(
+            alias="DROP_TABLE_users",
+            username="x'); DROP TABLE users; --",
+            name="select",
+            edges="e_1",
+            first=99,
+            title="union_all",
+        ),
+        8,
+    )
+    assert plain.text == hostile.text
+    for value in ("DROP_TABLE_users", "x'); DROP TABLE users; --", "union_all"):
+        assert value in hostile.params and value not in hostile.text
+
+
+def test_only_placeholders_carry_values() -> None:
+    statement = statement_for('{ article(slug: "a-slug") { title comments(last: 2) { totalCount } } }')
+    assert "a-slug" not in statement.text and "'Comment" not in statement.text
+    assert statement.params.count("a-slug") == 1  # equal values share one parameter
+
+
+async def answers(db, settings, query: str, viewer_id: int | None = None):
+    execution = PlannedExecution(schema)
+    planned = await execution.answer(query, None, None, context_for(db, settings, viewer_id))
+    general = await schema.execute(query, context_value=context_for(db, settings, viewer_id))
+    assert not general.errors
+    return planned, general.data, execution
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 23, 14, 23, 56, tzinfo=UTC),  # whole second: isoformat drops the fraction
+        datetime(2026, 11, 23, 14, 23, 56, 120, tzinfo=UTC),
+        datetime(1969, 7, 20, 20, 17, 40, 500000, tzinfo=UTC),  # before the epoch: negative cursor values
+    ],
+)
+async def test_timestamps_and_cursors_match(conn, db, settings, moment) -> None:
+    author = await factories.user(conn, created_at=moment)
+    await factories.article(conn, author["id"], 'Quote " back\\slash \u2028 tab\t', created_at=moment)
+    query = f"""{{ user(username: "{author["username"]}") {{ createdAt
+      articles(first: 5) {{ edges {{ cursor node {{ title createdAt updatedAt }} }} pageInfo {{ endCursor }} }} }} }}"""
+    planned, general, execution = await answers(db, settings, query)
+    assert execution.answered == {"one_statement": 1}
+    assert decoded(planned) == general
+
+
+async def test_an_object_with_more_keys_than_one_call_takes_is_served_by_the_executor(conn, db, settings) -> None:
+    # Only an operator who raises the alias and repeat limits can ask for this many keys.
+    roomy = settings.model_copy(update={"max_query_aliases": 100, "max_query_field_repeats": 100})
+    author = await factories.user(conn)
+    keys = " ".join(f"k{n}: username" for n in range(MAX_KEYS + 1))
+    query = f'{{ user(username: "{author["username"]}") {{ {keys} }} }}'
+    planned, general, execution = await answers(db, roomy, query)
+    assert execution.answered == {"executor": 1}
+    assert planned == general
+
+
+async def test_the_answer_is_passed_through_as_json_text(conn, db, settings) -> None:
+    author = await factories.user(conn)
+    planned, general, _ = await answers(db, settings, f'{{ user(username: "{author["username"]}") {{ id }} }}')
+    assert isinstance(planned, orjson.Fragment)
+    assert orjson.loads(orjson.dumps({"data": planned})) == {"data": general}
