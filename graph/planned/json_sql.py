@@ -20,7 +20,7 @@ cursors, filters and usernames are all `$n` parameters. The text is made
 of this module's constant fragments, composed in the plan's shape.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from db.articles import ARTICLE_COLUMNS, AUTHORED_ORDER, FAVORITED_ORDER, FEED_ORDER, ORDERS
@@ -306,53 +306,70 @@ class JsonStatement:
 
     def _connection(self, source: Source, plan: FieldPlan, parent: str) -> str:
         """A page of `source` as the connection object `plan` selects."""
-        key = source.key
-        page = window(plan, self.variables, key)
-        rows = self._alias()
-        limit = self.param(page.limit, "int")
-        reading_descending = key.descending != page.backward
+        page = _Page(window(plan, self.variables, source.key), source.key)
+        more_field = "hasPreviousPage" if page.window.backward else "hasNextPage"
+        wants_more = _selects(plan, "pageInfo", more_field)
+        if wants_more or _selects(plan, "edges") or _selects(plan, "pageInfo", "startCursor", "endCursor"):
+            self._read_rows(page, source, parent, wants_more)
+        if len(plan.children) > MAX_KEYS:
+            raise NotCompilable("too many keys on a connection")
+        values = []
+        for child in plan.children:
+            values.append(self.param(child.key, "text"))
+            if child.name == "__typename":
+                values.append(self.param(plan.type_name, "text"))
+            elif child.name == "edges":
+                column = f"e{len(page.aggregates)}"
+                edge = self._edge(child, page.rows, page.key, source.node_type)
+                page.aggregates.append(f"json_agg({edge} {page.in_order} AS {column}")
+                values.append(f"coalesce(p.{column}, '[]'::json)")
+            elif child.name == "totalCount":
+                values.append(f"(SELECT count(*) FROM {source.count.replace('{parent}', parent)})")
+            elif child.name == "pageInfo":
+                values.append(self._page_info(child, page))
+            else:
+                raise NotCompilable(f"{plan.type_name}.{child.name}")
+        if not page.rows:  # totalCount and what the arguments alone say
+            return f"json_build_object({', '.join(values)})"
+        page_sql = f"SELECT {', '.join(page.aggregates)} FROM ({page.inner}) {page.rows}"
+        return f"(SELECT json_build_object({', '.join(values)}) FROM ({page_sql}) p)"
+
+    def _read_rows(self, page: "_Page", source: Source, parent: str, wants_more: bool) -> None:
+        key, window_ = page.key, page.window
+        page.rows = self._alias()
+        page.limit = limit = self.param(window_.limit, "int")
+        reading_descending = key.descending != window_.backward
         direction = "DESC" if reading_descending else "ASC"
         comparison = "<" if reading_descending else ">"
         expressions = ", ".join(expression for expression, _, _ in key.columns)
         bounds = ", ".join(
-            self.param(value, sql_type) for value, (_, sql_type, _) in zip(key.boundary(page), key.columns, strict=True)
+            self.param(value, sql_type)
+            for value, (_, sql_type, _) in zip(key.boundary(window_), key.columns, strict=True)
         )
         order = ", ".join(f"{expression} {direction}" for expression, _, _ in key.columns)
         boundary = f"({expressions}) {comparison} ({bounds})"
-        source_rows = (
+        rows = (
             source.rows.replace("{parent}", parent)
             .replace("{boundary}", boundary)
             .replace("{order}", order)
             .replace("{limit}", limit)
         )
-        inner = (
-            f"SELECT {source.columns}, row_number() OVER (ORDER BY {order}) AS rn"
-            f" FROM {source_rows} AND {boundary} ORDER BY {order} LIMIT {limit} + 1"
-        )
-        display = "DESC" if page.backward else "ASC"
-        aggregates = ["count(*) AS n"]
-        values = []
-        for child in plan.children:
-            if len(plan.children) > MAX_KEYS:
-                raise NotCompilable("too many keys on a connection")
-            values.append(self.param(child.key, "text"))
-            if child.name == "__typename":
-                values.append(self.param(plan.type_name, "text"))
-            elif child.name == "edges":
-                column = f"e{len(aggregates)}"
-                edge = self._edge(child, rows, key, source.node_type)
-                aggregates.append(
-                    f"json_agg({edge} ORDER BY {rows}.rn {display}) FILTER (WHERE {rows}.rn <= {limit}) AS {column}"
-                )
-                values.append(f"coalesce(p.{column}, '[]'::json)")
-            elif child.name == "totalCount":
-                values.append(f"(SELECT count(*) FROM {source.count.replace('{parent}', parent)})")
-            elif child.name == "pageInfo":
-                values.append(self._page_info(child, page, limit, aggregates, rows, key, display))
-            else:
-                raise NotCompilable(f"{plan.type_name}.{child.name}")
-        page_sql = f"SELECT {', '.join(aggregates)} FROM ({inner}) {rows}"
-        return f"(SELECT json_build_object({', '.join(values)}) FROM ({page_sql}) p)"
+        if wants_more:
+            # "Is there more beyond the window" costs one extra row and a row
+            # number to leave it out of the page; only pageInfo's hasNextPage
+            # (forwards) or hasPreviousPage (backwards) asks it.
+            page.inner = (
+                f"SELECT {source.columns}, row_number() OVER (ORDER BY {order}) AS rn"
+                f" FROM {rows} AND {boundary} ORDER BY {order} LIMIT {limit} + 1"
+            )
+            display = "DESC" if window_.backward else "ASC"
+            page.in_order = f"ORDER BY {page.rows}.rn {display}) FILTER (WHERE {page.rows}.rn <= {limit})"
+            page.aggregates.append("count(*) AS n")
+        else:
+            page.inner = f"SELECT {source.columns} FROM {rows} AND {boundary} ORDER BY {order} LIMIT {limit}"
+            display = "DESC" if key.descending else "ASC"
+            page.in_order = "ORDER BY " + ", ".join(f"{page.rows}.{column} {display}" for _, _, column in key.columns)
+            page.in_order += ")"
 
     def _edge(self, plan: FieldPlan, row: str, key: SortKey, node_type: str) -> str:
         if len(plan.children) > MAX_KEYS:
@@ -379,10 +396,9 @@ class JsonStatement:
         payload = f"{prefix} || " + " || ',' || ".join(values) + " || ']]'"
         return f"translate(encode(convert_to({payload}, 'UTF8'), 'base64'), E'+/=\\n', '-_')"
 
-    def _page_info(
-        self, plan: FieldPlan, page: Window, limit: str, aggregates: list[str], row: str, key: SortKey, display: str
-    ) -> str:
-        more = f"p.n > {limit}"
+    def _page_info(self, plan: FieldPlan, page: "_Page") -> str:
+        backward = page.window.backward
+        more = f"p.n > {page.limit}"
         cursors = None
         parts = []
         if len(plan.children) > MAX_KEYS:
@@ -392,18 +408,38 @@ class JsonStatement:
             if child.name == "__typename":
                 parts.append(self.param("PageInfo", "text"))
             elif child.name == "hasNextPage":
-                parts.append(self.param(page.cursor is not None, "boolean") if page.backward else more)
+                parts.append(self.param(page.window.cursor is not None, "boolean") if backward else more)
             elif child.name == "hasPreviousPage":
-                parts.append(more if page.backward else self.param(page.cursor is not None, "boolean"))
+                parts.append(more if backward else self.param(page.window.cursor is not None, "boolean"))
             elif child.name in ("startCursor", "endCursor"):
                 if cursors is None:
-                    cursors = f"c{len(aggregates)}"
-                    aggregates.append(
-                        f"array_agg({self._cursor(key, row)} ORDER BY {row}.rn {display})"
-                        f" FILTER (WHERE {row}.rn <= {limit}) AS {cursors}"
+                    cursors = f"c{len(page.aggregates)}"
+                    page.aggregates.append(
+                        f"array_agg({self._cursor(page.key, page.rows)} {page.in_order} AS {cursors}"
                     )
                 index = "1" if child.name == "startCursor" else f"array_length(p.{cursors}, 1)"
                 parts.append(f"p.{cursors}[{index}]")
             else:
                 raise NotCompilable(f"PageInfo.{child.name}")
         return f"json_build_object({', '.join(parts)})"
+
+
+@dataclass(slots=True)
+class _Page:
+    """One connection's page as SQL: empty `rows` when nothing selected needs its rows."""
+
+    window: Window
+    key: SortKey
+    rows: str = ""  # the rows' alias
+    limit: str = ""  # the placeholder of the page size
+    inner: str = ""  # the SELECT of the rows
+    in_order: str = ""  # closes an aggregate over the rows: their display order (and which rows are shown)
+    aggregates: list[str] = field(default_factory=list)
+
+
+def _selects(plan: FieldPlan, name: str, *children: str) -> bool:
+    """Whether `plan` selects `name` (and, if given, one of its `children`)."""
+    return any(
+        child.name == name and (not children or any(grand.name in children for grand in child.children))
+        for child in plan.children
+    )
