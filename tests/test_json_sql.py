@@ -19,7 +19,7 @@ from tests import factories
 from tests.test_planned_equivalence import context_for, decoded
 
 
-def statement_for(query: str, viewer_id: int | None = None, variables: dict | None = None) -> JsonStatement:
+def built(query: str, viewer_id: int | None = None, variables: dict | None = None) -> JsonStatement:
     plan = PlannedExecution(schema)._build(parse(query), None)
     statement = JsonStatement(viewer_id, variables or {})
     statement.text = statement.build(plan.fields)
@@ -31,8 +31,8 @@ SHAPE = """{{ {alias}: user(username: "{username}") {{ {name}: username
 
 
 def test_the_text_depends_on_the_shape_only() -> None:
-    plain = statement_for(SHAPE.format(alias="u", username="ann", name="n", edges="e", first=3, title="t"), 7)
-    hostile = statement_for(
+    plain = built(SHAPE.format(alias="u", username="ann", name="n", edges="e", first=3, title="t"), 7)
+    hostile = built(
         SHAPE.format(
             alias="DROP_TABLE_users",
             username="x'); DROP TABLE users; --",
@@ -49,7 +49,7 @@ def test_the_text_depends_on_the_shape_only() -> None:
 
 
 def test_only_placeholders_carry_values() -> None:
-    statement = statement_for('{ article(slug: "a-slug") { title comments(last: 2) { totalCount } } }')
+    statement = built('{ article(slug: "a-slug") { title comments(last: 2) { totalCount } } }')
     assert "a-slug" not in statement.text and "'Comment" not in statement.text
     assert statement.params.count("a-slug") == 1  # equal values share one parameter
 
@@ -96,3 +96,20 @@ async def test_the_answer_is_passed_through_as_json_text(conn, db, settings) -> 
     planned, general, _ = await answers(db, settings, f'{{ user(username: "{author["username"]}") {{ id }} }}')
     assert isinstance(planned, orjson.Fragment)
     assert orjson.loads(orjson.dumps({"data": planned})) == {"data": general}
+
+
+async def test_a_statement_built_once_answers_each_viewer_for_themselves(conn, db, settings) -> None:
+    ann, bob = await factories.user(conn), await factories.user(conn)
+    article = await factories.article(conn, ann["id"])
+    await conn.execute("INSERT INTO favorites (user_id, article_id) VALUES ($1, $2)", bob["id"], article["id"])
+    await conn.execute("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2)", bob["id"], ann["id"])
+    query = """{ viewer { user { username } feed(first: 5) { edges { node { viewerHasFavorited } } } }
+      articles(first: 5) { edges { node { viewerHasFavorited author { viewerIsFollowing } } } } }"""
+    execution = PlannedExecution(schema)  # one plan cache: the statement is built once per viewer presence
+    for viewer_id in (bob["id"], ann["id"], None, bob["id"]):
+        planned = await execution.answer(query, None, None, context_for(db, settings, viewer_id))
+        general = await schema.execute(query, context_value=context_for(db, settings, viewer_id))
+        assert decoded(planned) == general.data
+    assert execution.answered == {"one_statement": 4}
+    plan = execution.plan_for(query, None)
+    assert set(plan.statements) == {False, True}

@@ -20,9 +20,10 @@ from graphql.execution.values import get_variable_values
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
 from graph.operation_limits import document_within_limits, limits_of
+from graph.planned import json_sql
 from graph.planned.arguments import Fallback
 from graph.planned.executor import Run, knows
-from graph.planned.json_sql import JsonStatement, NotCompilable
+from graph.planned.json_sql import NotCompilable, statement_for
 from graph.planned.plan import NotPlannable, Plan, build_plan
 
 log = logging.getLogger("graph.planned")
@@ -92,13 +93,12 @@ class PlannedExecution:
         token = statement_count.set(context.statements)
         try:
             if self._json_sql:
-                statement = JsonStatement(context.viewer_id, coerced)
                 try:
-                    sql = statement.build(plan.fields)
+                    sql, params = statement_for(plan, context.viewer_id, coerced)
                 except NotCompilable as reason:
                     log.debug("not one statement: %s", reason)
                 else:
-                    data = orjson.Fragment(await statement.run(context.db, sql))
+                    data = orjson.Fragment(await json_sql.run(context.db, sql, params))
                     self.answered["one_statement"] += 1
                     return data
             run = Run(context.db, context.viewer_id, coerced)

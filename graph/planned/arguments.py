@@ -20,11 +20,15 @@ class Fallback(Exception):
     """Let the general path answer this operation."""
 
 
-def field_args(plan: FieldPlan, variables: dict[str, Any]) -> dict[str, Any]:
-    return get_argument_values(plan.definition, plan.node, variables)
+def field_args(plan: FieldPlan, variables: Any) -> dict[str, Any]:
+    if plan.uses_variables:
+        return get_argument_values(plan.definition, plan.node, variables)
+    if plan.static_args is None:
+        plan.static_args = get_argument_values(plan.definition, plan.node, variables)
+    return plan.static_args
 
 
-def window(plan: FieldPlan, variables: dict[str, Any], key: SortKey) -> Window:
+def window(plan: FieldPlan, variables: Any, key: SortKey) -> Window:
     args = field_args(plan, variables)
     try:
         return window_for(PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before")), key)

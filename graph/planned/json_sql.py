@@ -31,7 +31,7 @@ from db.pool import Queryable
 from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER, USER_COLUMNS, USERS_ORDER
 from graph.pagination import MAX_PAGE_SIZE
 from graph.planned.arguments import Fallback, article_filter, field_args, window
-from graph.planned.plan import FieldPlan
+from graph.planned.plan import FieldPlan, Plan
 
 # PostgreSQL functions take at most 100 arguments: 50 keys per object.
 MAX_KEYS = 50
@@ -39,6 +39,11 @@ MAX_KEYS = 50
 
 class NotCompilable(Exception):
     """The plan needs something one statement cannot say; the planned executor serves it."""
+
+
+async def run(db: Queryable, sql: str, params: list[Any]) -> str:
+    """Run a statement from `statement_for`: the `data` object as JSON text."""
+    return await db.fetchval(sql, *params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,23 +184,47 @@ def _timestamp_micros(value: str) -> str:
     return f"(extract(epoch FROM {value}) * 1000000)::bigint"
 
 
+def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> tuple[str, list[Any]]:
+    """The statement text and parameters answering `plan`; NotCompilable or Fallback when it cannot.
+
+    A plan that names no variable always builds the same statement but for
+    the viewer's id, so it is built once per plan (and viewer presence) and
+    only the viewer's parameter changes.
+    """
+    if plan.uses_variables:
+        statement = JsonStatement(viewer_id, variables)
+        return statement.build(plan.fields), statement.params
+    built = plan.statements.get(viewer_id is None)
+    if built is None:
+        statement = JsonStatement(viewer_id, variables)
+        try:
+            built = (statement.build(plan.fields), statement.params, statement.viewer_slot)
+        except NotCompilable as reason:
+            built = reason
+        plan.statements[viewer_id is None] = built
+    if isinstance(built, NotCompilable):
+        raise built
+    text, params, viewer_slot = built
+    params = list(params)
+    if viewer_slot is not None:
+        params[viewer_slot] = viewer_id
+    return text, params
+
+
 class JsonStatement:
     """The SQL text and its parameters for one execution of a plan."""
 
-    def __init__(self, viewer_id: int | None, variables: dict[str, Any]) -> None:
+    def __init__(self, viewer_id: int | None, variables: Any) -> None:
         self.viewer_id = viewer_id
         self.variables = variables
         self.params: list[Any] = []
+        self.viewer_slot: int | None = None  # the index of the viewer's id in `params`
         self._numbers: dict[tuple[str, Any], str] = {}
         self._aliases = 0
 
     def build(self, fields: list[FieldPlan]) -> str:
         """The statement's text; `params` holds its parameters afterwards."""
         return f"SELECT {self._object('Query', fields, '')}::text"
-
-    async def run(self, db: Queryable, sql: str) -> str:
-        """Run what `build` returned: the `data` object as JSON text."""
-        return await db.fetchval(sql, *self.params)
 
     def param(self, value: Any, sql_type: str) -> str:
         key = (sql_type, value)
@@ -204,6 +233,13 @@ class JsonStatement:
             self.params.append(value)
             placeholder = self._numbers[key] = f"${len(self.params)}::{sql_type}"
         return placeholder
+
+    def _viewer(self) -> str:
+        """The viewer's id: its own parameter, never shared with an equal value (statement_for swaps it)."""
+        if self.viewer_slot is None:
+            self.params.append(self.viewer_id)
+            self.viewer_slot = len(self.params) - 1
+        return f"${self.viewer_slot + 1}::bigint"
 
     def _alias(self) -> str:
         self._aliases += 1
@@ -239,7 +275,7 @@ class JsonStatement:
         if membership is not None:
             if self.viewer_id is None:
                 return "false"
-            return membership.replace("{viewer}", self.param(self.viewer_id, "bigint")).replace("{r}", row)
+            return membership.replace("{viewer}", self._viewer()).replace("{r}", row)
         related = _RELATED.get((type_name, name))
         if related is not None:
             table, column = related
@@ -287,7 +323,7 @@ class JsonStatement:
             else:
                 if self.viewer_id is None:
                     return "NULL::json"
-                condition = f"{row}.id = {self.param(self.viewer_id, 'bigint')}"
+                condition = f"{row}.id = {self._viewer()}"
                 table = "users"
             return f"(SELECT {self._object(plan.type_name, plan.children, row)} FROM {table} {row} WHERE {condition})"
         if name == "tags":

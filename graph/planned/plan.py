@@ -7,6 +7,7 @@ the document unplannable, and it runs on the general path.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -18,9 +19,12 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    VariableNode,
 )
 
 
@@ -37,12 +41,18 @@ class FieldPlan:
     type_name: str | None = None  # the named object type of the value, for object fields
     children: list["FieldPlan"] = field(default_factory=list)
     nullable: bool = True
+    uses_variables: bool = False  # its arguments name a variable
+    static_args: dict[str, Any] | None = None  # the coerced arguments, kept when they name no variable
 
 
 @dataclass(slots=True)
 class Plan:
     operation: OperationDefinitionNode
     fields: list[FieldPlan]
+    uses_variables: bool = False  # anywhere in the tree
+    # Built statements by whether a viewer is signed in (graph/planned/json_sql.py),
+    # kept when nothing in the tree names a variable.
+    statements: dict[bool, Any] = field(default_factory=dict)
 
 
 def build_plan(
@@ -52,7 +62,12 @@ def build_plan(
     if operation.operation != OperationType.QUERY or operation.directives:
         raise NotPlannable("only queries without directives")
     root = schema.query_type
-    return Plan(operation, _plan_selection(schema, root, operation.selection_set, fragments, known))
+    fields = _plan_selection(schema, root, operation.selection_set, fragments, known)
+    return Plan(operation, fields, uses_variables=any(_names_variables(plan) for plan in fields))
+
+
+def _names_variables(plan: FieldPlan) -> bool:
+    return plan.uses_variables or any(_names_variables(child) for child in plan.children)
 
 
 def _plan_selection(schema, parent: GraphQLObjectType, selection_set: SelectionSetNode, fragments, known):
@@ -67,7 +82,14 @@ def _plan_selection(schema, parent: GraphQLObjectType, selection_set: SelectionS
         if name.startswith("__") or not known(parent.name, name):
             raise NotPlannable(f"{parent.name}.{name}")
         definition = parent.fields[name]
-        plan = FieldPlan(key, name, nodes[0], definition, nullable=not isinstance(definition.type, GraphQLNonNull))
+        plan = FieldPlan(
+            key,
+            name,
+            nodes[0],
+            definition,
+            nullable=not isinstance(definition.type, GraphQLNonNull),
+            uses_variables=any(_has_variable(argument.value) for argument in nodes[0].arguments or ()),
+        )
         named = _named_type(definition.type)
         if isinstance(named, GraphQLObjectType):
             plan.type_name = named.name
@@ -104,6 +126,16 @@ def _applies(parent: GraphQLObjectType, condition) -> bool:
         return True
     name = condition.name.value
     return name == parent.name or any(interface.name == name for interface in parent.interfaces)
+
+
+def _has_variable(value) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variable(item) for item in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variable(item.value) for item in value.fields)
+    return False
 
 
 def _named_type(graphql_type):
