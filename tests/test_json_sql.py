@@ -113,3 +113,24 @@ async def test_a_statement_built_once_answers_each_viewer_for_themselves(conn, d
     assert execution.answered == {"one_statement": 4}
     plan = execution.plan_for(query, None)
     assert set(plan.statements) == {False, True}
+
+
+async def test_a_variable_that_names_the_row_reuses_the_statement(conn, db, settings) -> None:
+    ann, bob = await factories.user(conn), await factories.user(conn)
+    await factories.article(conn, ann["id"], "By Ann")
+    await factories.article(conn, bob["id"], "By Bob")
+    query = """query Q1($username: String!, $first: Int) { user(username: $username) { username
+      articles(first: 10) { edges { node { title } } } } more: articles(first: $first) { totalCount } }"""
+    fixed = query.replace("first: $first", "first: 2").replace(", $first: Int", "")
+    for document, reusable in ((fixed, True), (query, False)):
+        execution = PlannedExecution(schema)
+        for username in (ann["username"], bob["username"], "nobody"):
+            variables = {"username": username, "first": 1} if not reusable else {"username": username}
+            planned = await execution.answer(document, None, variables, context_for(db, settings, None))
+            general = await schema.execute(
+                document, variable_values=variables, context_value=context_for(db, settings, None)
+            )
+            assert decoded(planned) == general.data
+        plan = execution.plan_for(document, None)
+        assert plan.statement_reusable is reusable
+        assert len(plan.statements) == (1 if reusable else 0)

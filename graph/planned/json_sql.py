@@ -20,6 +20,7 @@ cursors, filters and usernames are all `$n` parameters. The text is made
 of this module's constant fragments, composed in the plan's shape.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,6 +181,10 @@ _NODE_TYPES = frozenset({"Article", "User", "Comment"})
 _CONNECTIONS = frozenset({"ArticleConnection", "UserConnection", "CommentConnection"})
 
 
+def _viewer_of(viewer_id: int | None, _variables: Any) -> int | None:
+    return viewer_id
+
+
 def _timestamp_micros(value: str) -> str:
     return f"(extract(epoch FROM {value}) * 1000000)::bigint"
 
@@ -187,28 +192,45 @@ def _timestamp_micros(value: str) -> str:
 def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> tuple[str, list[Any]]:
     """The statement text and parameters answering `plan`; NotCompilable or Fallback when it cannot.
 
-    A plan that names no variable always builds the same statement but for
-    the viewer's id, so it is built once per plan (and viewer presence) and
-    only the viewer's parameter changes.
+    Most plans build the same statement on every request but for a few
+    values: the viewer's id, and variables that only name the row to look
+    up (`user(username: $u)`, `article(slug: $s)`). Those are built once per
+    plan and viewer presence; each request fills in its own values. Plans
+    whose variables steer the SQL (page sizes, cursors, filters) are built
+    per request.
     """
-    if plan.uses_variables:
+    if plan.statement_reusable is None:
+        plan.statement_reusable = all(_reusable(field) for field in plan.fields)
+    if not plan.statement_reusable:
         statement = JsonStatement(viewer_id, variables)
         return statement.build(plan.fields), statement.params
     built = plan.statements.get(viewer_id is None)
     if built is None:
         statement = JsonStatement(viewer_id, variables)
         try:
-            built = (statement.build(plan.fields), statement.params, statement.viewer_slot)
+            built = (statement.build(plan.fields), statement.params, statement.slots)
         except NotCompilable as reason:
             built = reason
         plan.statements[viewer_id is None] = built
     if isinstance(built, NotCompilable):
         raise built
-    text, params, viewer_slot = built
+    text, params, slots = built
     params = list(params)
-    if viewer_slot is not None:
-        params[viewer_slot] = viewer_id
+    for index, value_of in slots:
+        params[index] = value_of(viewer_id, variables)
     return text, params
+
+
+_LOOKUPS = {"user": "username", "article": "slug"}  # root fields and the argument naming their row
+
+
+def _reusable(root: FieldPlan) -> bool:
+    def fixed(plan: FieldPlan) -> bool:
+        return not plan.uses_variables and all(fixed(child) for child in plan.children)
+
+    if root.name in _LOOKUPS:
+        return all(fixed(child) for child in root.children)
+    return fixed(root)
 
 
 class JsonStatement:
@@ -218,7 +240,9 @@ class JsonStatement:
         self.viewer_id = viewer_id
         self.variables = variables
         self.params: list[Any] = []
-        self.viewer_slot: int | None = None  # the index of the viewer's id in `params`
+        # Parameters each request fills in: (index in params, value from (viewer id, variables)).
+        self.slots: list[tuple[int, Callable[[int | None, Any], Any]]] = []
+        self._viewer_placeholder: str | None = None
         self._numbers: dict[tuple[str, Any], str] = {}
         self._aliases = 0
 
@@ -234,12 +258,16 @@ class JsonStatement:
             placeholder = self._numbers[key] = f"${len(self.params)}::{sql_type}"
         return placeholder
 
+    def slot(self, value: Any, sql_type: str, value_of: Callable[[int | None, Any], Any]) -> str:
+        """A parameter of this request's own, never shared with an equal value (statement_for refills it)."""
+        self.params.append(value)
+        self.slots.append((len(self.params) - 1, value_of))
+        return f"${len(self.params)}::{sql_type}"
+
     def _viewer(self) -> str:
-        """The viewer's id: its own parameter, never shared with an equal value (statement_for swaps it)."""
-        if self.viewer_slot is None:
-            self.params.append(self.viewer_id)
-            self.viewer_slot = len(self.params) - 1
-        return f"${self.viewer_slot + 1}::bigint"
+        if self._viewer_placeholder is None:
+            self._viewer_placeholder = self.slot(self.viewer_id, "bigint", _viewer_of)
+        return self._viewer_placeholder
 
     def _alias(self) -> str:
         self._aliases += 1
@@ -312,14 +340,14 @@ class JsonStatement:
             return self._connection(SOURCES[("Query", "users")], plan, "")
         if name in ("user", "article", "viewer"):
             row = self._alias()
-            if name == "user":
-                condition = (
-                    f"lower({row}.username) = lower({self.param(field_args(plan, self.variables)['username'], 'text')})"
-                )
-                table = "users"
-            elif name == "article":
-                condition = f"{row}.slug = {self.param(field_args(plan, self.variables)['slug'], 'text')}"
-                table = "articles"
+            if name in _LOOKUPS:
+                argument = _LOOKUPS[name]
+                value = field_args(plan, self.variables)[argument]
+                placeholder = self.slot(value, "text", lambda _, variables: field_args(plan, variables)[argument])
+                if name == "user":
+                    condition, table = f"lower({row}.username) = lower({placeholder})", "users"
+                else:
+                    condition, table = f"{row}.slug = {placeholder}", "articles"
             else:
                 if self.viewer_id is None:
                     return "NULL::json"

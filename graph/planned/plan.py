@@ -49,9 +49,9 @@ class FieldPlan:
 class Plan:
     operation: OperationDefinitionNode
     fields: list[FieldPlan]
-    uses_variables: bool = False  # anywhere in the tree
-    # Built statements by whether a viewer is signed in (graph/planned/json_sql.py),
-    # kept when nothing in the tree names a variable.
+    # What graph/planned/json_sql.py keeps per plan: whether one built
+    # statement serves every request, and the statements by whether a viewer is signed in.
+    statement_reusable: bool | None = None
     statements: dict[bool, Any] = field(default_factory=dict)
 
 
@@ -62,12 +62,7 @@ def build_plan(
     if operation.operation != OperationType.QUERY or operation.directives:
         raise NotPlannable("only queries without directives")
     root = schema.query_type
-    fields = _plan_selection(schema, root, operation.selection_set, fragments, known)
-    return Plan(operation, fields, uses_variables=any(_names_variables(plan) for plan in fields))
-
-
-def _names_variables(plan: FieldPlan) -> bool:
-    return plan.uses_variables or any(_names_variables(child) for child in plan.children)
+    return Plan(operation, _plan_selection(schema, root, operation.selection_set, fragments, known))
 
 
 def _plan_selection(schema, parent: GraphQLObjectType, selection_set: SelectionSetNode, fragments, known):
