@@ -38,7 +38,9 @@ async def test_development_refuses_other_origins(http) -> None:
 
 
 async def test_a_simple_request_from_an_unlisted_origin_gets_no_cors_grant(http) -> None:
-    response = await http.post("/graphql", json={"query": "{ tags { name } }"}, headers={"origin": "https://evil.example"})
+    response = await http.post(
+        "/graphql", json={"query": "{ tags { name } }"}, headers={"origin": "https://evil.example"}
+    )
     assert "access-control-allow-origin" not in response.headers
 
 

@@ -186,9 +186,12 @@ async def _article(client: httpx.AsyncClient) -> tuple[str, str]:
 async def _waiting_on_locks(conn: asyncpg.Connection, count: int) -> None:
     # `conn`, not the locking connection: pg_stat_activity is a snapshot per transaction.
     deadline = time.monotonic() + 5
-    while await conn.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    ) < count:
+    while (
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        < count
+    ):
         assert time.monotonic() < deadline, f"fewer than {count} statements ever waited on the lock"
         await asyncio.sleep(0.02)
 
@@ -248,9 +251,12 @@ async def test_a_statement_past_the_timeout_is_service_unavailable_and_changes_n
     assert COMMAND_TIMEOUT <= waited < COMMAND_TIMEOUT + 1.0, f"answered after {waited:.2f} s"
     assert await conn.fetchval("SELECT title FROM articles") == "Locked"
     # PostgreSQL itself stopped waiting (statement_timeout), so nothing is left running.
-    assert await conn.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    ) == 0
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("server_side", [True, False], ids=["statement_timeout", "command_timeout_only"])

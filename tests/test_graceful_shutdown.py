@@ -106,4 +106,3 @@ async def test_sigterm_cancels_what_outlasts_the_shutdown_timeout_and_commits_no
         assert await conn.fetchval("SELECT title FROM articles") == "Before"
     finally:
         server.stop()
-

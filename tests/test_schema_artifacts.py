@@ -10,6 +10,7 @@ from graph.artifacts import rendered
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT.parent / "shared" / "contract" / "schema.graphql"
 
+
 def contract_schema() -> GraphQLSchema:
     return build_schema(CONTRACT.read_text())
 

@@ -66,9 +66,7 @@ class Socket:
 @asynccontextmanager
 async def socket(url: str, token: str | None = None, **transport_options: Any) -> AsyncIterator[Socket]:
     init_payload = {"authorization": f"Bearer {token}"} if token else {}
-    transport = WebsocketsTransport(
-        url=url, init_payload=init_payload, subprotocols=[PROTOCOL], **transport_options
-    )
+    transport = WebsocketsTransport(url=url, init_payload=init_payload, subprotocols=[PROTOCOL], **transport_options)
     async with Client(transport=transport) as session:
         ws = Socket(session)
         try:
