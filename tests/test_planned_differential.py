@@ -78,6 +78,7 @@ from graph.planned import PlannedExecution
 from graph.schema import schema
 from tests import factories
 from tests.read_fixtures import gid
+from tests.test_planned_equivalence import decoded
 
 SDL = (Path(__file__).parents[1] / "schema.graphql").read_text()
 SCHEMA = build_schema(SDL)
@@ -340,7 +341,7 @@ async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db,
     outcomes: Counter[str] = Counter()
 
     async def compare(query: str, viewer_id: int | None) -> None:
-        planned = await planned_execution.answer(query, None, None, context_for(db, settings, viewer_id))
+        planned = decoded(await planned_execution.answer(query, None, None, context_for(db, settings, viewer_id)))
         try:
             general = await schema.execute(query, context_value=context_for(db, settings, viewer_id))
         except asyncio.CancelledError:
