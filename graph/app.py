@@ -14,6 +14,7 @@ from db.listener import Listener
 from db.pool import Database, create_database
 from graph.context import Context
 from graph.health import router as health_router
+from graph.http.dispatch import App
 from graph.http.endpoint import router as http_router
 from graph.http.graphiql import assets_router as graphiql_assets
 from graph.http.persisted import PersistedQueries
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         return await context_for(websocket if websocket is not None else request)
 
     origins = OriginPolicy(settings)
-    app = FastAPI(
+    app = App(
         title="Conduit GraphQL",
         lifespan=lifespan,
         docs_url=None,
@@ -110,7 +111,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         middleware=[origins.cors_middleware()],
     )
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
-    # serves only the WebSocket protocol.
+    # serves only the WebSocket protocol. `App` answers most GET/POST /graphql
+    # without routing at all (graph/http/dispatch.py); these routes serve the rest.
     app.include_router(http_router())
     app.include_router(graphiql_assets())
     app.include_router(metrics_router())
