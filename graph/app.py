@@ -18,6 +18,7 @@ from graph.http.dispatch import App
 from graph.http.endpoint import router as http_router
 from graph.http.graphiql import assets_router as graphiql_assets
 from graph.http.persisted import PersistedQueries
+from graph.limits import Limits
 from graph.metrics import metrics_router, pool_sampling
 from graph.migrations import ensure_at_head
 from graph.origins import OriginPolicy
@@ -41,6 +42,7 @@ class State(TypedDict):
     tracer: Tracer | None
     events: EventHub
     planned: PlannedExecution | None
+    limits: Limits
 
 
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     "events": hub,
                     "tracer": tracer,
                     "planned": PlannedExecution(schema) if settings.planned_execution else None,
+                    # Read once, like the rest of this state: every request used to rebuild them.
+                    "limits": Limits.from_settings(settings),
                 }
         finally:
             # Subscriptions end first (their last loads still need the pool),

@@ -8,6 +8,7 @@ from strawberry.fastapi import BaseContext
 
 from db.pool import Database, StatementCount
 from graph.errors import CodedError
+from graph.limits import Limits
 from graph.loaders import Loaders
 from graph.settings import Settings
 
@@ -37,6 +38,7 @@ class Context(BaseContext):
         request_id: str | None = None,
         client_address: str | None = None,
         events: "EventHub | None" = None,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__()
         self.db = db
@@ -50,6 +52,8 @@ class Context(BaseContext):
         self.request_id = request_id or uuid.uuid4().hex
         self.client_address = client_address  # for per-address limits (graph/client_address.py)
         self.events = events
+        # The operation limits (graph/limits.py): the app's, built once at startup, or else from these settings.
+        self.limits = limits if limits is not None else Limits.from_settings(settings)
         # Loaders are built on first use: the planned path (graph/planned)
         # answers most queries without any, and building all of them took
         # ~7% of the CPU of a small planned query (bench/PROFILE.md).

@@ -27,6 +27,7 @@ async def context_for(connection: HTTPConnection) -> Context:
         request_id=connection.headers.get("x-request-id"),
         client_address=client_address(connection, state.settings.trusted_proxies),
         events=getattr(state, "events", None),
+        limits=state.limits,
     )
     if row is not None:
         context.prime_viewer(row)

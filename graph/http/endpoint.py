@@ -33,7 +33,7 @@ from graph.http.responses import (
     retry_after_headers,
     with_get_caching,
 )
-from graph.limits import Limits, QueryTooComplex, check_length
+from graph.limits import QueryTooComplex, check_length
 from graph.request_context import context_for
 from graph.schema import schema
 
@@ -114,7 +114,7 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
 async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
-    limits = Limits.from_settings(request.state.settings)
+    limits = request.state.limits
     try:
         if params.query is not None:
             # Before the persisted-query store, which would otherwise keep an oversized document.
