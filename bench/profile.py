@@ -16,6 +16,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 from collections import Counter
@@ -25,8 +26,9 @@ from bench.cluster import start_cluster
 from bench.dataset import SIZES, prepare
 from bench.load import ensure_wrk, run_wrk
 from bench.shapes import SHAPES, Params
-from bench.systems import System
+from bench.systems import ROOT, System
 
+STDLIB = sysconfig.get_paths()["stdlib"]
 # "function (path/to/file.py:123)" -> "function (file.py)"; lines differ within one function.
 _FRAME = re.compile(r"^(?P<name>.*) \((?P<file>[^():]*?)(?::\d+)?\)$")
 
@@ -36,7 +38,7 @@ def _function(frame: str) -> str:
     if match is None:
         return frame.strip()
     path = match["file"]
-    for marker in ("site-packages/", "/wt-requestpath/", "/lib/python3"):
+    for marker in ("site-packages/", f"{ROOT}/", f"{STDLIB}/"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{match['name']} ({path})"
