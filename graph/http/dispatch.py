@@ -42,6 +42,8 @@ class App(FastAPI):
             and scope["method"] in METHODS
             and not scope.get("root_path")
             and not self.root_path
+            # FastAPI's own check, as its __call__ makes it (a private attribute:
+            # tests/test_dispatch.py fails at once if an upgrade renames it).
             and not self._native_telemetry.enabled()
         ):
             if self._graphql_http is None:
