@@ -14,9 +14,11 @@ from db.listener import Listener
 from db.pool import Database, create_database
 from graph.context import Context
 from graph.health import router as health_router
+from graph.http.dispatch import App
 from graph.http.endpoint import router as http_router
 from graph.http.graphiql import assets_router as graphiql_assets
 from graph.http.persisted import PersistedQueries
+from graph.limits import Limits
 from graph.metrics import metrics_router, pool_sampling
 from graph.migrations import ensure_at_head
 from graph.origins import OriginPolicy
@@ -40,6 +42,7 @@ class State(TypedDict):
     tracer: Tracer | None
     events: EventHub
     planned: PlannedExecution | None
+    limits: Limits
 
 
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
@@ -87,6 +90,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     "events": hub,
                     "tracer": tracer,
                     "planned": PlannedExecution(schema) if settings.planned_execution else None,
+                    # Read once, like the rest of this state: every request used to rebuild them.
+                    "limits": Limits.from_settings(settings),
                 }
         finally:
             # Subscriptions end first (their last loads still need the pool),
@@ -101,7 +106,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         return await context_for(websocket if websocket is not None else request)
 
     origins = OriginPolicy(settings)
-    app = FastAPI(
+    app = App(
         title="Conduit GraphQL",
         lifespan=lifespan,
         docs_url=None,
@@ -110,7 +115,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         middleware=[origins.cors_middleware()],
     )
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
-    # serves only the WebSocket protocol.
+    # serves only the WebSocket protocol. `App` answers most GET/POST /graphql
+    # without routing at all (graph/http/dispatch.py); these routes serve the rest.
     app.include_router(http_router())
     app.include_router(graphiql_assets())
     app.include_router(metrics_router())

@@ -2,12 +2,13 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from strawberry.fastapi import BaseContext
 
 from db.pool import Database, StatementCount
 from graph.errors import CodedError
+from graph.limits import Limits
 from graph.loaders import Loaders
 from graph.settings import Settings
 
@@ -37,6 +38,7 @@ class Context(BaseContext):
         request_id: str | None = None,
         client_address: str | None = None,
         events: "EventHub | None" = None,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__()
         self.db = db
@@ -50,8 +52,34 @@ class Context(BaseContext):
         self.request_id = request_id or uuid.uuid4().hex
         self.client_address = client_address  # for per-address limits (graph/client_address.py)
         self.events = events
-        self.loaders = Loaders(db, viewer.user_id if viewer else None)
+        # The operation limits (graph/limits.py): the app's, built once at startup, or else from these settings.
+        self.limits = limits if limits is not None else Limits.from_settings(settings)
+        # Loaders are built on first use: the planned path (graph/planned)
+        # answers most queries without any, and building all of them took
+        # ~7% of the CPU of a small planned query (bench/PROFILE.md).
+        self._loaders: Loaders | None = None
+        self._viewer_row: Any = None
         self.statements = StatementCount()
+
+    @property
+    def loaders(self) -> Loaders:
+        loaders = self._loaders
+        if loaders is None:
+            loaders = self._loaders = Loaders(self.db, self.viewer_id)
+            if self._viewer_row is not None:
+                loaders.user.prime(self._viewer_row["id"], self._viewer_row)
+        return loaders
+
+    @loaders.setter
+    def loaders(self, loaders: Loaders) -> None:
+        self._loaders = loaders
+
+    def prime_viewer(self, row: Any) -> None:
+        """The viewer's user row, read while checking the token: it answers the first `user` load for them."""
+        if self._loaders is not None:
+            self._loaders.user.prime(row["id"], row)
+        else:
+            self._viewer_row = row
 
     def sign_in(self, viewer: ViewerIdentity | None) -> None:
         """Change who the viewer is (a WebSocket's connection_init names it after the handshake)."""
@@ -61,11 +89,13 @@ class Context(BaseContext):
 
     def use_public_loaders(self, public: Loaders) -> None:
         """Fresh viewer loaders over shared viewer-independent ones (one event, many subscribers)."""
-        self.loaders = Loaders(self.db, self.viewer_id, public=public)
+        self._viewer_row = None
+        self._loaders = Loaders(self.db, self.viewer_id, public=public)
 
     def reset_loaders(self) -> None:
-        """After a write: nothing cached before it may answer a read after it."""
-        self.loaders = Loaders(self.db, self.viewer_id)
+        """After a write: nothing cached before it may answer a read after it (the next use builds fresh ones)."""
+        self._viewer_row = None
+        self._loaders = None
 
     @property
     def viewer_id(self) -> int | None:

@@ -71,6 +71,22 @@ def operation_cost(
     return _CostWalker(schema, document, operation, variables or {}).selection_cost(operation.selection_set, root, None)
 
 
+def static_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> int | None:
+    """The cost when no variable can change it (no page size or ID list comes from one); else None.
+
+    Then it is a property of the document alone, and callers may cache it.
+    """
+    operation = select_operation(document, operation_name)
+    if operation is None:
+        return 0
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    walker = _CostWalker(schema, document, operation, {})
+    cost = walker.selection_cost(operation.selection_set, root, None)
+    return None if walker.reads_variables else cost
+
+
 class _CostWalker:
     def __init__(
         self,
@@ -92,6 +108,7 @@ class _CostWalker:
         }
         self.memo: dict[tuple[str, int | None], int] = {}
         self.in_progress: set[str] = set()
+        self.reads_variables = False  # whether a size came from a variable
 
     def selection_cost(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
         """The cost of one selection set on one parent object; `page` multiplies its edges/nodes."""
@@ -145,18 +162,31 @@ class _CostWalker:
 
     def _size(self, definition: GraphQLField, node: FieldNode) -> int | None:
         """The page size or ID count this field multiplies by; None for a plain field."""
-        given = {argument.name.value: _literal(argument.value, self.variables) for argument in node.arguments or ()}
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
         if "ids" in definition.args:
-            ids = given.get("ids")
+            ids = self._value(given.get("ids"))
             return len(ids) if isinstance(ids, list) else 1
         sizes = [name for name in ("first", "last") if name in definition.args]
         if not sizes:
             return None
-        values = [given[name] for name in sizes if isinstance(given.get(name), int)]
+        values = [value for name in sizes if isinstance(value := self._value(given.get(name)), int)]
         if values:
             return max(0, *values)
         default = definition.args[sizes[0]].default_value
         return default if isinstance(default, int) and default >= 0 else DEFAULT_PAGE_SIZE
+
+    def _value(self, node: ValueNode | None) -> Any:
+        if node is None:
+            return None
+        if _mentions_variable(node):
+            self.reads_variables = True
+        return _literal(node, self.variables)
+
+
+def _mentions_variable(node: ValueNode) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    return isinstance(node, ListValueNode) and any(_mentions_variable(item) for item in node.values)
 
 
 def _literal(node: ValueNode, variables: dict[str, Any]) -> Any:

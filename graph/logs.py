@@ -19,9 +19,20 @@ SECRET_WORDS = ("password", "token", "secret", "authorization")
 class JsonFormatter(logging.Formatter):
     """time, level, logger, message, the record's `fields` (extra={"fields": {...}}), and any traceback."""
 
+    # (whole second, its text): one strftime per second instead of one per line, a line per operation.
+    _second: tuple[int, str] = (-1, "")
+
+    def _time(self, record: logging.LogRecord) -> str:
+        whole = int(record.created)
+        second, text = self._second
+        if second != whole:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+            self._second = (whole, text)
+        return f"{text}.{int(record.msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "time": self._time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),

@@ -2,9 +2,10 @@
 
 It takes the place of Strawberry's ParserCache and ValidationCache and keeps
 their caching: parsing is cached by (text, limits), validation including the
-depth, alias and directive limits by (schema, text, rules, limits), so a
-repeated operation pays only for its cost check, the one step that depends
-on the variables. Limits come from the settings on the request's context, so
+depth, alias and directive limits by (schema, text, rules, limits), and
+the cost by (schema, text, operation, limits) when no variable sizes a page
+or an ID list; a repeated operation pays for its cost check only when
+variables can change it. Limits come from the settings on the request's context, so
 HTTP, persisted queries, batches and the WebSocket all pass through the same
 checks, before execution and before any SQL.
 
@@ -24,7 +25,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-from graph.cost import operation_cost
+from graph.cost import operation_cost, static_cost
 from graph.limits import Limits, check_length, exceeded, shape_errors
 
 CACHE_SIZE = 1024
@@ -36,6 +37,9 @@ _TOO_MANY_TOKENS = "tokens. Parsing aborted"
 
 
 def limits_of(context: Any) -> Limits:
+    limits = getattr(context, "limits", None)  # a Context holds its app's, built once at startup
+    if limits is not None:
+        return limits
     settings = getattr(context, "settings", None)
     return Limits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
 
@@ -68,6 +72,24 @@ def validate_within(
     return tuple(validate(schema, document, rules, hide_suggestions=not limits.introspection))
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _static_cost(schema: GraphQLSchema, query: str, operation_name: str | None, limits: Limits) -> int | None:
+    return static_cost(schema, parse_within(query, limits), operation_name)
+
+
+def cost_within(
+    schema: GraphQLSchema,
+    query: str,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    limits: Limits,
+) -> int:
+    """The operation's cost (graph/cost.py): cached for the document unless variables size its pages."""
+    cost = _static_cost(schema, query, operation_name, limits)
+    return operation_cost(schema, document, operation_name, variables) if cost is None else cost
+
+
 def document_within_limits(
     schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
 ) -> DocumentNode | None:
@@ -84,7 +106,9 @@ def document_within_limits(
         return None
     if validate_within(schema, query, tuple(specified_rules), limits):
         return None
-    return document if operation_cost(schema, document, operation_name, variables) <= limits.max_cost else None
+    return (
+        document if cost_within(schema, query, document, operation_name, variables, limits) <= limits.max_cost else None
+    )
 
 
 class OperationLimits(SchemaExtension):
@@ -105,11 +129,13 @@ class OperationLimits(SchemaExtension):
             )
         )
         if not errors:
-            cost = operation_cost(
+            cost = cost_within(
                 execution_context.schema._schema,
+                execution_context.query,
                 execution_context.graphql_document,
                 execution_context.operation_name,
                 execution_context.variables,
+                limits,
             )
             if cost > limits.max_cost:
                 errors = [exceeded("cost", cost, limits.max_cost)]

@@ -9,7 +9,7 @@ from graph.errors import Unauthenticated
 
 
 async def context_for(connection: HTTPConnection) -> Context:
-    """Pool, fresh loaders, viewer and request id; a bad token becomes the context's auth error."""
+    """Pool, viewer and request id (loaders come fresh on first use); a bad token becomes the context's auth error."""
     state = connection.state
     authorization = connection.headers.get("authorization")
     viewer, row, auth_error = None, None, None
@@ -27,7 +27,8 @@ async def context_for(connection: HTTPConnection) -> Context:
         request_id=connection.headers.get("x-request-id"),
         client_address=client_address(connection, state.settings.trusted_proxies),
         events=getattr(state, "events", None),
+        limits=state.limits,
     )
     if row is not None:
-        context.loaders.user.prime(row["id"], row)
+        context.prime_viewer(row)
     return context

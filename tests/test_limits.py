@@ -113,6 +113,30 @@ async def test_cost_reads_page_sizes_from_variables_and_their_defaults(execute):
     assert (await execute(query, {"n": 10})).errors == []
 
 
+@pytest.mark.parametrize(
+    ("query", "static"),
+    [
+        ("query($u: String!) { user(username: $u) { articles(first: 10) { edges { node { title } } } } }", True),
+        ("query($n: Int = 5) { articles(first: $n) { edges { node { title } } } }", False),
+        ("query($n: Int) { a: articles(first: 3) { totalCount } b: articles(last: $n) { totalCount } }", False),
+        ('query($id: ID!) { nodes(ids: ["VXNlcjox", $id]) { id } }', False),
+        ("{ users(first: 100) { edges { node { id username } } } }", True),
+    ],
+)
+def test_a_cost_no_variable_can_change_is_known_from_the_document_alone(query, static):
+    from graphql import parse
+
+    from graph.cost import operation_cost, static_cost
+    from graph.schema import schema
+
+    document = parse(query)
+    cost = static_cost(schema._schema, document, None)
+    if static:
+        assert cost == operation_cost(schema._schema, document, None, {"u": "x", "n": 7, "id": "a"})
+    else:
+        assert cost is None
+
+
 async def test_nested_connections_multiply(execute):
     query = """{ articles(first: 100) { totalCount edges { node {
         comments(last: 100) { edges { node { author { username } } } } } } } }"""

@@ -121,6 +121,21 @@ def test_the_json_formatter_writes_one_parsable_line_with_fields_and_traceback()
     assert line["time"].endswith("Z")
 
 
+def test_the_json_formatter_stamps_each_line_with_its_own_second_and_millisecond():
+    formatter = JsonFormatter()
+    stamps = []
+    for created in (1_700_000_000.25, 1_700_000_000.75, 1_700_000_001.5, 1_700_000_000.125):
+        record = logging.LogRecord("graph.x", logging.INFO, __file__, 1, "m", (), None)
+        record.created, record.msecs = created, (created % 1) * 1000
+        stamps.append(orjson.loads(formatter.format(record))["time"])
+    assert stamps == [
+        "2023-11-14T22:13:20.250Z",
+        "2023-11-14T22:13:20.750Z",
+        "2023-11-14T22:13:21.500Z",
+        "2023-11-14T22:13:20.125Z",
+    ]
+
+
 def test_the_logging_config_sends_uvicorn_through_the_json_handler():
     config = logging_config("warning")
     assert config["root"]["level"] == "WARNING"

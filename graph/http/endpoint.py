@@ -33,7 +33,7 @@ from graph.http.responses import (
     retry_after_headers,
     with_get_caching,
 )
-from graph.limits import Limits, QueryTooComplex, check_length
+from graph.limits import QueryTooComplex, check_length
 from graph.request_context import context_for
 from graph.schema import schema
 
@@ -43,47 +43,49 @@ JSON_MEDIA_TYPES = ("application/json", GRAPHQL_RESPONSE_JSON)
 
 
 def router() -> APIRouter:
+    """The two routes, for requests that take FastAPI's way (graph/http/dispatch.py sends the rest straight here)."""
     routes = APIRouter()
-
-    @routes.post("/graphql", include_in_schema=False)
-    async def graphql_post(request: Request) -> Response:
-        media_type = negotiate(request)
-        settings = request.state.settings
-        try:
-            if settings.csrf_prevention:
-                check_csrf(request.headers, settings.csrf_preflight_headers)
-            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type not in JSON_MEDIA_TYPES:
-                raise RequestError("Send the operation as JSON (Content-Type: application/json).", status=415)
-            data = request_params.from_body(await request.body())
-            if isinstance(data, list):
-                return await _batch(request, data, media_type)
-            body, status, _ = await _run(request, request_params.from_mapping(data), "POST", media_type)
-        except RequestError as error:
-            return _request_error(error, media_type)
-        headers = {"cache-control": "no-store", **retry_after_headers(body)}
-        return graphql_response(body, media_type, status=status, headers=headers)
-
-    @routes.get("/graphql", include_in_schema=False)
-    async def graphql_get(request: Request) -> Response:
-        settings = request.state.settings
-        wants_html = "text/html" in request.headers.get("accept", "")
-        if wants_html and "query" not in request.query_params and "extensions" not in request.query_params:
-            if settings.graphiql_enabled:
-                return HTMLResponse(graphiql_page())
-        media_type = negotiate(request)
-        try:
-            check_get_content_type(request.headers)
-            if settings.csrf_prevention:
-                check_csrf(request.headers, settings.csrf_preflight_headers)
-            params = request_params.from_query_string(request.query_params)
-            body, status, public = await _run(request, params, "GET", media_type)
-        except RequestError as error:
-            return _request_error(error, media_type)
-        response = graphql_response(body, media_type, status=status)
-        return with_get_caching(request, response, public=public, max_age=settings.cache_max_age)
-
+    routes.post("/graphql", include_in_schema=False)(graphql_post)
+    routes.get("/graphql", include_in_schema=False)(graphql_get)
     return routes
+
+
+async def graphql_post(request: Request) -> Response:
+    media_type = negotiate(request)
+    settings = request.state.settings
+    try:
+        if settings.csrf_prevention:
+            check_csrf(request.headers, settings.csrf_preflight_headers)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in JSON_MEDIA_TYPES:
+            raise RequestError("Send the operation as JSON (Content-Type: application/json).", status=415)
+        data = request_params.from_body(await request.body())
+        if isinstance(data, list):
+            return await _batch(request, data, media_type)
+        body, status, _ = await _run(request, request_params.from_mapping(data), "POST", media_type)
+    except RequestError as error:
+        return _request_error(error, media_type)
+    headers = {"cache-control": "no-store", **retry_after_headers(body)}
+    return graphql_response(body, media_type, status=status, headers=headers)
+
+
+async def graphql_get(request: Request) -> Response:
+    settings = request.state.settings
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if wants_html and "query" not in request.query_params and "extensions" not in request.query_params:
+        if settings.graphiql_enabled:
+            return HTMLResponse(graphiql_page())
+    media_type = negotiate(request)
+    try:
+        check_get_content_type(request.headers)
+        if settings.csrf_prevention:
+            check_csrf(request.headers, settings.csrf_preflight_headers)
+        params = request_params.from_query_string(request.query_params)
+        body, status, public = await _run(request, params, "GET", media_type)
+    except RequestError as error:
+        return _request_error(error, media_type)
+    response = graphql_response(body, media_type, status=status)
+    return with_get_caching(request, response, public=public, max_age=settings.cache_max_age)
 
 
 def _request_error(error: RequestError, media_type: str) -> Response:
@@ -112,7 +114,7 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
 async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
-    limits = Limits.from_settings(request.state.settings)
+    limits = request.state.limits
     try:
         if params.query is not None:
             # Before the persisted-query store, which would otherwise keep an oversized document.

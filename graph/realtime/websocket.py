@@ -75,7 +75,7 @@ class SubscriptionRouter(GraphQLRouter):
             raise ConnectionRejectionError() from error
         context.sign_in(viewer)
         if row is not None:
-            context.loaders.user.prime(row["id"], row)
+            context.prime_viewer(row)
         return UNSET
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
