@@ -19,6 +19,20 @@ from db.pool import Database
 K = TypeVar("K", bound=Hashable)
 
 
+class SharedLoader(DataLoader):
+    """A DataLoader whose callers each wait on their own shield of the shared result.
+
+    Fields that load the same key await one future. When a field fails,
+    graphql-core cancels its siblings' tasks, and a task cancelled while
+    awaiting a future cancels that future: every other field waiting on the
+    same key then got CancelledError instead of its row, and the operation
+    escaped as an exception instead of answering with the error's code.
+    """
+
+    def load(self, key: Any) -> "asyncio.Future[Any]":
+        return asyncio.shield(super().load(key))
+
+
 def _in_key_order(rows: Iterable[Any], keys: Sequence[int], column: str = "id") -> list[Any]:
     by_key = {row[column]: row for row in rows}
     return [by_key.get(key) for key in keys]
@@ -28,7 +42,7 @@ def _rows_by_id(fetch: Callable[[Database, Sequence[int]], Awaitable[list[Any]]]
     async def batch(ids: Sequence[int]) -> list[Any]:
         return _in_key_order(await fetch(db, ids), ids)
 
-    return DataLoader(batch)
+    return SharedLoader(batch)
 
 
 def _mapping(
@@ -38,7 +52,7 @@ def _mapping(
         found = await fetch(db, ids)
         return [found.get(key, default) for key in ids]
 
-    return DataLoader(batch)
+    return SharedLoader(batch)
 
 
 def _membership(fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[int]]], db: Database, reader_id: int):
@@ -46,7 +60,7 @@ def _membership(fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[in
         found = await fetch(db, reader_id, ids)
         return [key in found for key in ids]
 
-    return DataLoader(batch)
+    return SharedLoader(batch)
 
 
 def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int, Page]]], db: Database) -> DataLoader:
@@ -65,7 +79,7 @@ def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int
         pages = dict(zip(windows, results, strict=True))
         return [pages[window][parent_id] for parent_id, window in keys]
 
-    return DataLoader(batch)
+    return SharedLoader(batch)
 
 
 PUBLIC_LOADERS = (

@@ -342,16 +342,7 @@ async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db,
 
     async def compare(query: str, viewer_id: int | None) -> None:
         planned = decoded(await planned_execution.answer(query, None, None, context_for(db, settings, viewer_id)))
-        try:
-            general = await schema.execute(query, context_value=context_for(db, settings, viewer_id))
-        except asyncio.CancelledError:
-            # The general path's known failure (see the xfail test below): excluded
-            # only where the planned path declined, i.e. the answer was to be errors.
-            if asyncio.current_task().cancelling() or planned is not None:
-                raise
-            outcomes["declined"] += 1
-            outcomes["general path cancelled"] += 1
-            return
+        general = await schema.execute(query, context_value=context_for(db, settings, viewer_id))
         general_response = {"data": general.data}
         if general.errors:
             general_response["errors"] = [error.formatted for error in general.errors]
@@ -385,15 +376,14 @@ async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db,
 # that another field also awaits (here both `author`s load user 1's row)
 # cancels that shared future, and the other field's CancelledError escapes
 # schema.execute (and the HTTP endpoint) instead of BAD_USER_INPUT. A bug of
-# the general path (graph/loaders.py, aiodataloader's shared futures), not of
-# the planned path, which declines the document; reported, not fixed here.
+# the general path, fixed by graph/loaders.py's SharedLoader (each caller
+# waits on its own shield of the shared future).
 SHARED_LOADER_KEY_NEXT_TO_AN_ERROR = """{
   a: articles(first: 1) { edges { node { author { id } } } }
   b: articles(first: 1) { edges { node { author { id } comments(after: "") { totalCount } } } }
 }"""
 
 
-@pytest.mark.xfail(strict=True, reason="the general path lets a cancelled shared DataLoader future escape")
 async def test_an_error_next_to_a_shared_loader_key_is_answered_with_its_code(db, settings, conn) -> None:
     author = await factories.user(conn, "author")
     await factories.article(conn, author["id"])
