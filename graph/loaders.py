@@ -125,3 +125,20 @@ class Loaders:
         """Rows a list already fetched answer later lookups by id."""
         for row in rows:
             self.article.prime(row["id"], row)
+
+    def prime_written_article(
+        self,
+        row: Any,
+        *,
+        tags: list[str] | None = None,
+        author: Any = None,
+        viewer_has_favorited: bool | None = None,
+    ) -> None:
+        """What a write's own statement returned answers the payload's lookups without reading again."""
+        self.article.prime(row["id"], row)
+        if tags is not None:
+            self.article_tags.prime(row["id"], tags)
+        if author is not None:
+            self.user.prime(author["id"], author)
+        if viewer_has_favorited is not None and self.viewer_favorited is not None:
+            self.viewer_favorited.prime(row["id"], viewer_has_favorited)
