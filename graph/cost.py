@@ -18,8 +18,14 @@ started their own work).
 
 Fragments are followed; each spread costs again (execution merges
 duplicate fields, so this can overestimate, never underestimate).
+
+Most documents' cost depends on no variable (sizes are literals or
+defaults, or there are none: mutations); theirs is computed once per parsed
+document and kept, since both the planned path and the general path's limit
+check ask for it on every request.
 """
 
+from collections import OrderedDict
 from typing import Any
 
 from graphql import (
@@ -47,6 +53,12 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graph.pagination import DEFAULT_PAGE_SIZE
 
 _PER_ROW_FIELDS = frozenset({"edges", "nodes"})
+FIXED_COST_CACHE_SIZE = 1024
+# (id(schema), id(document), operation name) -> (schema, document, cost). The
+# objects are kept so their ids cannot be reused by others while cached, and
+# compared on a hit; documents come from the parse cache, so a repeated
+# operation arrives as the same object.
+_fixed_costs: OrderedDict[tuple[int, int, str | None], tuple[GraphQLSchema, DocumentNode, int]] = OrderedDict()
 _META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
 
@@ -62,13 +74,24 @@ def operation_cost(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None
 ) -> int:
     """The cost of the operation that will run (0 when none can be picked: execution refuses it)."""
+    key = (id(schema), id(document), operation_name)
+    fixed = _fixed_costs.get(key)
+    if fixed is not None and fixed[0] is schema and fixed[1] is document:
+        _fixed_costs.move_to_end(key)
+        return fixed[2]
     operation = select_operation(document, operation_name)
     if operation is None:
         return 0
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    return _CostWalker(schema, document, operation, variables or {}).selection_cost(operation.selection_set, root, None)
+    walker = _CostWalker(schema, document, operation, variables or {})
+    cost = walker.selection_cost(operation.selection_set, root, None)
+    if not walker.read_variables:
+        _fixed_costs[key] = (schema, document, cost)
+        if len(_fixed_costs) > FIXED_COST_CACHE_SIZE:
+            _fixed_costs.popitem(last=False)
+    return cost
 
 
 class _CostWalker:
@@ -92,6 +115,7 @@ class _CostWalker:
         }
         self.memo: dict[tuple[str, int | None], int] = {}
         self.in_progress: set[str] = set()
+        self.read_variables = False  # whether any size came from a variable (then the cost is not kept)
 
     def selection_cost(self, selection_set: SelectionSetNode | None, parent: Any, page: int | None) -> int:
         """The cost of one selection set on one parent object; `page` multiplies its edges/nodes."""
@@ -145,7 +169,11 @@ class _CostWalker:
 
     def _size(self, definition: GraphQLField, node: FieldNode) -> int | None:
         """The page size or ID count this field multiplies by; None for a plain field."""
-        given = {argument.name.value: _literal(argument.value, self.variables) for argument in node.arguments or ()}
+        given = {
+            argument.name.value: self._literal(argument.value)
+            for argument in node.arguments or ()
+            if argument.name.value in _SIZE_ARGUMENTS
+        }
         if "ids" in definition.args:
             ids = given.get("ids")
             return len(ids) if isinstance(ids, list) else 1
@@ -157,6 +185,18 @@ class _CostWalker:
             return max(0, *values)
         default = definition.args[sizes[0]].default_value
         return default if isinstance(default, int) and default >= 0 else DEFAULT_PAGE_SIZE
+
+    def _literal(self, node: ValueNode) -> Any:
+        """The value of a size argument: ints, lists, variables; anything else as None."""
+        if isinstance(node, VariableNode):
+            self.read_variables = True
+            return _literal(node, self.variables)
+        if isinstance(node, ListValueNode):
+            return [self._literal(item) for item in node.values]
+        return _literal(node, self.variables)
+
+
+_SIZE_ARGUMENTS = frozenset({"ids", "first", "last"})
 
 
 def _literal(node: ValueNode, variables: dict[str, Any]) -> Any:

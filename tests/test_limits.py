@@ -297,3 +297,21 @@ async def execute_named(execute, query: str, operation_name: str) -> list:
     context = Context(db=execute.db, settings=execute.settings)
     result = await schema.execute(query, context_value=context, operation_name=operation_name)
     return [error.formatted for error in result.errors or []]
+
+
+def test_a_cost_that_depends_on_no_variable_is_kept_per_document_and_one_that_does_is_not():
+    from graphql import parse
+
+    from graph.cost import _fixed_costs, operation_cost
+    from graph.schema import schema
+
+    graphql_schema = schema._schema
+    fixed = parse("mutation($id: ID!) { favoriteArticle(input: {articleId: $id}) { article { author { username } } } }")
+    sized = parse("query($n: Int) { articles(first: $n) { edges { node { author { username } } } } }")
+
+    for article_id in ("a", "b"):
+        assert operation_cost(graphql_schema, fixed, None, {"id": article_id}) == 3  # payload, article, author
+    assert (id(graphql_schema), id(fixed), None) in _fixed_costs
+    assert operation_cost(graphql_schema, sized, None, {"n": 10}) == 1 + 10 * 3
+    assert operation_cost(graphql_schema, sized, None, {"n": 100}) == 1 + 100 * 3
+    assert (id(graphql_schema), id(sized), None) not in _fixed_costs
