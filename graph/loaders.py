@@ -126,6 +126,7 @@ class Loaders:
         self._db = db
         self._viewer_id = viewer_id
         self._public = public
+        self._pending: dict[str, list[tuple[Any, Any]]] = {}  # primes for loaders not built yet
 
     def __getattr__(self, name: str) -> Any:
         """Called only for a loader not built yet: build it (or borrow the shared one) and keep it."""
@@ -136,7 +137,18 @@ class Loaders:
         else:
             raise AttributeError(name)
         setattr(self, name, loader)
+        if loader is not None:
+            for key, value in self._pending.pop(name, ()):
+                loader.prime(key, value)
         return loader
+
+    def _prime(self, name: str, key: Any, value: Any) -> None:
+        """Prime a loader; one not built yet is primed when (if ever) it is."""
+        loader = self.__dict__.get(name)
+        if loader is not None:
+            loader.prime(key, value)
+        elif name not in self.__dict__:
+            self._pending.setdefault(name, []).append((key, value))
 
     def prime_articles(self, rows: Iterable[Any]) -> None:
         """Rows a list already fetched answer later lookups by id."""
@@ -152,10 +164,10 @@ class Loaders:
         viewer_has_favorited: bool | None = None,
     ) -> None:
         """What a write's own statement returned answers the payload's lookups without reading again."""
-        self.article.prime(row["id"], row)
+        self._prime("article", row["id"], row)
         if tags is not None:
-            self.article_tags.prime(row["id"], tags)
+            self._prime("article_tags", row["id"], tags)
         if author is not None:
-            self.user.prime(author["id"], author)
-        if viewer_has_favorited is not None and self.viewer_favorited is not None:
-            self.viewer_favorited.prime(row["id"], viewer_has_favorited)
+            self._prime("user", author["id"], author)
+        if viewer_has_favorited is not None:
+            self._prime("viewer_favorited", row["id"], viewer_has_favorited)
