@@ -357,3 +357,12 @@ async def test_create_article_notifies_the_created_event_and_a_taken_slug_writes
         assert received.empty()
     finally:
         await listening.close()
+
+
+def test_the_single_statement_writes_are_never_retried_as_reads():
+    # db/pool.py retries a statement that starts with SELECT once after a
+    # dropped connection; a write may have committed, so none may look like one.
+    from db.pool import _IDEMPOTENT
+
+    for statement in (articles.CREATE_ARTICLE, articles.FAVORITE, articles.UNFAVORITE):
+        assert not _IDEMPOTENT.match(statement)
