@@ -147,21 +147,17 @@ async def m1(request: Request) -> Response:
     given = orjson.loads(await request.body())["input"]
     title, description, body = given["title"].strip(), given["description"].strip(), given["body"].strip()
     tag_names = list(dict.fromkeys(tag.strip().lower() for tag in given.get("tags", [])))
-    async with db.transaction() as tx:
-        row = await articles.insert_article(tx, viewer_id, slugify(title), title, description, body)
-        if row is None:
-            return _json({"data": None, "errors": [{"message": "The slug is taken."}]})
-        await articles.set_tags(tx, row["id"], tag_names)
-    tags, authors = await asyncio.gather(
-        articles.tags_of_articles(db, [row["id"]]), _users_by_id(db, {row["author_id"]}, {})
-    )
+    created = await articles.create_article(db, viewer_id, slugify(title), title, description, body, tag_names)
+    if created is None:
+        return _json({"data": None, "errors": [{"message": "The slug is taken."}]})
+    row = created.row
     article = {
         "id": encode_id("Article", row["id"]),
         "slug": row["slug"],
         "title": row["title"],
         "description": row["description"],
-        "tags": tags.get(row["id"], []),
-        "author": {"username": authors[row["author_id"]]["username"]},
+        "tags": created.tags,
+        "author": {"username": created.author["username"]},
     }
     return _json({"data": {"createArticle": {"article": article, "errors": []}}})
 
@@ -173,17 +169,12 @@ async def m2(request: Request) -> Response:
         return _unauthenticated()
     variables = orjson.loads(await request.body())
     _, article_id = decode_id(variables["id"], expected="Article")
-    async with db.transaction() as tx:
-        if variables["favorite"]:
-            await articles.favorite(tx, viewer_id, article_id)
-        else:
-            await articles.unfavorite(tx, viewer_id, article_id)
-        row = await articles.article_by_id(tx, article_id)
-    favorited = await articles.favorited_among(db, viewer_id, [article_id])
+    write = articles.favorite if variables["favorite"] else articles.unfavorite
+    row = await write(db, viewer_id, article_id)
     article = {
         "id": encode_id("Article", row["id"]),
         "favoritesCount": row["favorites_count"],
-        "viewerHasFavorited": article_id in favorited,
+        "viewerHasFavorited": variables["favorite"],
     }
     field = "favoriteArticle" if variables["favorite"] else "unfavoriteArticle"
     return _json({"data": {field: {"article": article, "errors": []}}})

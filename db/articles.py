@@ -6,8 +6,10 @@ from enum import Enum
 
 import asyncpg
 
+from db import events
 from db.keyset import Page, SortKey, Window, fetch_pages
 from db.pool import Queryable
+from db.users import USER_COLUMNS
 
 ARTICLE_COLUMNS = (
     "a.id, a.author_id, a.slug, a.title, a.description, a.body, a.favorites_count, a.created_at, a.updated_at"
@@ -212,15 +214,11 @@ async def feed_count(db: Queryable, reader_id: int) -> int:
     return await db.fetchval(FEED_COUNT, reader_id)
 
 
-# Writes. Each runs on the caller's transaction.
+# Writes. Most run on the caller's transaction; createArticle's and the
+# favorite pair's are single statements, atomic on their own (see below).
 
 ARTICLE_FOR_UPDATE = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1 FOR UPDATE"
 ARTICLE_EXISTS = "SELECT EXISTS (SELECT 1 FROM articles WHERE id = $1)"
-INSERT_ARTICLE = f"""
-INSERT INTO articles AS a (author_id, slug, title, description, body) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (slug) DO NOTHING
-RETURNING {ARTICLE_COLUMNS}
-"""
 UPDATE_ARTICLE = f"""
 UPDATE articles AS a SET
     title = coalesce($2, title), description = coalesce($3, description), body = coalesce($4, body),
@@ -238,9 +236,80 @@ DETACH_OTHER_TAGS = """
 DELETE FROM article_tags at USING tags t
 WHERE at.article_id = $1 AND t.id = at.tag_id AND NOT (t.name = any($2::text[]))
 """
-FAVORITE = "INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-UNFAVORITE = "DELETE FROM favorites WHERE user_id = $1 AND article_id = $2"
-ARTICLE_BY_ID = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $1"
+
+# The author's columns next to the article's, renamed (`author__username`...).
+AUTHOR_KEYS = tuple(column.removeprefix("u.") for column in USER_COLUMNS.split(", "))
+_AUTHOR_COLUMNS = ", ".join(f"u.{key} AS author__{key}" for key in AUTHOR_KEYS)
+
+# createArticle in one statement. Sent outside BEGIN, a statement is a
+# transaction of its own (PostgreSQL commits it when it ends, or rolls all of
+# it back on any error, trigger errors included), so it needs no BEGIN/COMMIT
+# round trips and is as atomic as the transaction it replaces.
+# - The article, or no row at all when the slug is taken; then the tag CTE
+#   selects nothing and nothing is written (the caller tries another slug).
+# - The tags: `DO UPDATE` (a no-op change) rather than `DO NOTHING`, because a
+#   statement's reads do not see a tag another transaction committed after the
+#   statement began, but `ON CONFLICT` does, and `DO UPDATE` returns its row.
+#   Every tag row is thereby locked in name order before the counter trigger
+#   updates them, so two writers sharing tags queue instead of deadlocking.
+# - Links; the trigger on article_tags counts them at the end of the statement.
+# - The payload's reads: the author's row and the tag names (sorted as
+#   TAGS_OF_ARTICLES sorts them).
+# - pg_notify: sent at commit, like events.notify_article_created, and with a
+#   payload events.Event.parse reads the same way.
+CREATE_ARTICLE = f"""
+WITH article AS (
+    INSERT INTO articles AS a (author_id, slug, title, description, body) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (slug) DO NOTHING
+    RETURNING {ARTICLE_COLUMNS}
+), tag AS (
+    INSERT INTO tags AS t (name)
+    SELECT given.name FROM unnest($6::text[]) AS given(name)
+    WHERE EXISTS (SELECT FROM article)
+    ORDER BY given.name
+    ON CONFLICT (name) DO UPDATE SET name = excluded.name
+    RETURNING t.id, t.name
+), attached AS (
+    INSERT INTO article_tags (article_id, tag_id) SELECT article.id, tag.id FROM article CROSS JOIN tag
+)
+SELECT article.*,
+    ARRAY(SELECT tag.name FROM tag ORDER BY tag.name) AS tag_names,
+    {_AUTHOR_COLUMNS},
+    pg_notify($7, json_build_object('kind', 'article', 'id', article.id, 'articleId', article.id)::text) AS notified
+FROM article JOIN users u ON u.id = article.author_id
+"""
+
+# favoriteArticle / unfavoriteArticle in one statement (a transaction of its
+# own), returning the article as it is after the write. The article row is
+# locked first (FOR NO KEY UPDATE, the lock the counter trigger's UPDATE takes
+# anyway, so readers and comment writers are not blocked); under READ
+# COMMITTED the lock returns the newest committed version of the row, and
+# nobody can change its count until this commits. The trigger adds the new
+# count only at the end of the statement, so the count returned is the locked
+# one plus (minus) the rows this statement wrote, which is what the row holds
+# at commit. An unknown article: no row, nothing written.
+_LOCKED_ARTICLE = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = $2 FOR NO KEY UPDATE"
+_ARTICLE_BUT_COUNT = (
+    "article.id, article.author_id, article.slug, article.title, article.description, article.body, "
+    "article.created_at, article.updated_at"
+)
+FAVORITE = f"""
+WITH article AS ({_LOCKED_ARTICLE}), added AS (
+    INSERT INTO favorites (user_id, article_id) SELECT $1, article.id FROM article
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT {_ARTICLE_BUT_COUNT}, article.favorites_count + (SELECT count(*) FROM added)::integer AS favorites_count
+FROM article
+"""
+UNFAVORITE = f"""
+WITH article AS ({_LOCKED_ARTICLE}), removed AS (
+    DELETE FROM favorites f USING article WHERE f.user_id = $1 AND f.article_id = article.id
+    RETURNING 1
+)
+SELECT {_ARTICLE_BUT_COUNT}, article.favorites_count - (SELECT count(*) FROM removed)::integer AS favorites_count
+FROM article
+"""
 
 
 async def article_for_update(db: Queryable, article_id: int) -> asyncpg.Record | None:
@@ -248,19 +317,31 @@ async def article_for_update(db: Queryable, article_id: int) -> asyncpg.Record |
     return await db.fetchrow(ARTICLE_FOR_UPDATE, article_id)
 
 
-async def article_by_id(db: Queryable, article_id: int) -> asyncpg.Record | None:
-    return await db.fetchrow(ARTICLE_BY_ID, article_id)
-
-
 async def article_exists(db: Queryable, article_id: int) -> bool:
     return await db.fetchval(ARTICLE_EXISTS, article_id)
 
 
-async def insert_article(
-    db: Queryable, author_id: int, slug: str, title: str, description: str, body: str
-) -> asyncpg.Record | None:
-    """The new row, or None when the slug is taken (nothing written)."""
-    return await db.fetchrow(INSERT_ARTICLE, author_id, slug, title, description, body)
+@dataclass(frozen=True, slots=True)
+class CreatedArticle:
+    """What createArticle wrote, and what its payload shows: the row, its tags (sorted), its author's row."""
+
+    row: asyncpg.Record
+    tags: list[str]
+    author: dict
+
+
+async def create_article(
+    db: Queryable, author_id: int, slug: str, title: str, description: str, body: str, tags: Sequence[str]
+) -> CreatedArticle | None:
+    """Article, tags, links and the created event, atomically; None when the slug is taken (nothing written).
+
+    One statement: pass the pool itself (`Database`), no transaction is needed.
+    """
+    row = await db.fetchrow(CREATE_ARTICLE, author_id, slug, title, description, body, list(tags), events.CHANNEL)
+    if row is None:
+        return None
+    author = {key: row[f"author__{key}"] for key in AUTHOR_KEYS}
+    return CreatedArticle(row=row, tags=row["tag_names"], author=author)
 
 
 async def update_article(
@@ -282,9 +363,13 @@ async def set_tags(db: Queryable, article_id: int, names: Sequence[str]) -> None
         await db.execute(ATTACH_TAGS, article_id, names)
 
 
-async def favorite(db: Queryable, user_id: int, article_id: int) -> None:
-    await db.execute(FAVORITE, user_id, article_id)
+async def favorite(db: Queryable, user_id: int, article_id: int) -> asyncpg.Record | None:
+    """Favorite (idempotent); the article afterwards, or None when there is no such article (nothing written).
+
+    One statement: pass the pool itself, no transaction is needed."""
+    return await db.fetchrow(FAVORITE, user_id, article_id)
 
 
-async def unfavorite(db: Queryable, user_id: int, article_id: int) -> None:
-    await db.execute(UNFAVORITE, user_id, article_id)
+async def unfavorite(db: Queryable, user_id: int, article_id: int) -> asyncpg.Record | None:
+    """Unfavorite (idempotent); the article afterwards, or None when there is no such article."""
+    return await db.fetchrow(UNFAVORITE, user_id, article_id)

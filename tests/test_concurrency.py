@@ -5,6 +5,7 @@ burst queues for connections instead of failing.
 """
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -196,3 +197,35 @@ async def test_two_users_renaming_to_one_username_at_once_let_exactly_one_win(gq
     assert [(error["field"], error["code"]) for error in errors[0] + errors[1]] == [(["input", "username"], "TAKEN")]
     names = await conn.fetch("SELECT lower(username) AS name FROM users")
     assert sorted(row["name"] for row in names).count(f"wanted{round_}") == 1
+
+
+CREATE_WITH_TAGS = """
+mutation Create($input: CreateArticleInput!) {
+  createArticle(input: $input) { article { tags } errors { code } }
+}
+"""
+
+
+async def test_articles_sharing_new_tags_in_any_order_created_at_once_all_get_every_tag(gql, conn, sign_in):
+    # A tag another writer created a moment earlier (committed after this
+    # statement began) is attached, never missed, and every counter is exact.
+    names = ["red", "green", "blue"]
+    orders = list(itertools.permutations(names)) * 2
+    authors = [await factories.user(conn, f"author{i}") for i in range(len(orders))]
+
+    responses = await asyncio.gather(
+        *(
+            gql(
+                CREATE_WITH_TAGS,
+                {"input": {"title": f"Colors {i}", "description": "d", "body": "b", "tags": list(order)}},
+                token=sign_in(author),
+            )
+            for i, (author, order) in enumerate(zip(authors, orders, strict=True))
+        )
+    )
+
+    for response in responses:
+        assert response.ok()["createArticle"] == {"article": {"tags": ["blue", "green", "red"]}, "errors": []}
+    counts = await conn.fetch("SELECT name, articles_count FROM tags ORDER BY name")
+    assert [tuple(row) for row in counts] == [(name, len(orders)) for name in sorted(names)]
+    assert await conn.fetchval("SELECT count(*) FROM article_tags") == len(orders) * len(names)

@@ -6,7 +6,7 @@ import random
 import asyncpg
 import pytest
 
-from db import articles, comments, tags, users
+from db import articles, comments, events, tags, users
 from db.articles import ArticleFilter, ArticleOrder
 from db.keyset import Window
 from graph.loaders import _in_key_order
@@ -328,3 +328,41 @@ async def test_popular_tags_are_most_used_first_ties_by_name_and_limited(conn, d
         await factories.article(conn, author["id"], tags=tag_set)
     rows = await tags.popular_tags(db, 3)
     assert [(row["name"], row["articles_count"]) for row in rows] == [("b", 2), ("a", 1), ("c", 1)]
+
+
+# --- single-statement writes ---------------------------------------------------------------------------
+
+
+async def test_create_article_notifies_the_created_event_and_a_taken_slug_writes_and_notifies_nothing(
+    conn, db, database_url
+):
+    me = await factories.user(conn)
+    listening = await asyncpg.connect(database_url)
+    received: asyncio.Queue[str] = asyncio.Queue()
+    await listening.add_listener(events.CHANNEL, lambda *args: received.put_nowait(args[3]))
+    try:
+        created = await articles.create_article(db, me["id"], "once", "Once", "d", "b", ["x", "a"])
+        assert created is not None
+        payload = await asyncio.wait_for(received.get(), 5)
+        assert events.Event.parse(payload) == events.Event("article", created.row["id"], created.row["id"])
+        assert created.tags == ["a", "x"]
+        assert created.author["username"] == me["username"]
+        assert "password_hash" not in created.author
+
+        before = await conn.fetchval("SELECT count(*) FROM tags")
+        assert await articles.create_article(db, me["id"], "once", "Again", "d", "b", ["new"]) is None
+        assert await conn.fetchval("SELECT count(*) FROM tags") == before
+        assert await conn.fetchval("SELECT count(*) FROM articles") == 1
+        await asyncio.sleep(0.2)
+        assert received.empty()
+    finally:
+        await listening.close()
+
+
+def test_the_single_statement_writes_are_never_retried_as_reads():
+    # db/pool.py retries a statement that starts with SELECT once after a
+    # dropped connection; a write may have committed, so none may look like one.
+    from db.pool import _IDEMPOTENT
+
+    for statement in (articles.CREATE_ARTICLE, articles.FAVORITE, articles.UNFAVORITE):
+        assert not _IDEMPOTENT.match(statement)

@@ -11,6 +11,7 @@ import jwt
 import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 
+from graph.errors import Unauthenticated
 from graph.settings import Settings
 from graph.tokens import ALGORITHM, MIN_SECRET_BYTES, SecretMissing, Tokens, signing_secret
 from tests import factories
@@ -276,3 +277,20 @@ def test_a_token_signed_with_the_development_secret_decodes_with_it(tmp_path, no
     claims = Tokens(signing_secret(settings), 60).decode(tokens.issue(7, 3))
 
     assert (claims.user_id, claims.version) == (7, 3)
+
+
+def test_a_token_checked_once_is_refused_when_it_expires_and_a_changed_byte_is_checked_again(monkeypatch):
+    tokens = Tokens(b"k" * MIN_SECRET_BYTES, 60)
+    token = tokens.issue(7, 3)
+    assert tokens.decode(token) == tokens.decode(token)
+    assert tokens.decode(token).user_id == 7
+
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    with pytest.raises(Unauthenticated, match="invalid"):
+        tokens.decode(forged)
+
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(Unauthenticated, match="expired"):
+        tokens.decode(token)

@@ -4,9 +4,8 @@ import secrets
 
 import strawberry
 
-from db import articles, events
+from db import articles
 from db.errors import MissingReference
-from db.pool import Transaction
 from graph.ids import decode_id, encode_id
 from graph.policy import ensure_can_edit_article, require_viewer
 from graph.types.article import Article
@@ -34,14 +33,20 @@ def _not_found(field: str) -> list[UserError]:
     return [user_error(field, "No article has that ID.", UserErrorCode.NOT_FOUND)]
 
 
-async def _insert_with_unique_slug(tx: Transaction, author_id: int, title: str, description: str, body: str):
-    """The slug is the title's; when taken, the title's plus a short random suffix."""
+async def _create_with_unique_slug(
+    context, author_id: int, title: str, description: str, body: str, tags: list[str]
+) -> articles.CreatedArticle:
+    """The slug is the title's; when taken, the title's plus a short random suffix.
+
+    Each attempt is one statement on the pool, atomic on its own (db/articles.py's
+    CREATE_ARTICLE): a taken slug writes nothing, so no transaction spans the attempts.
+    """
     base = slugify(title)
     slug = base
     for _ in range(SLUG_ATTEMPTS):
-        row = await articles.insert_article(tx, author_id, slug, title, description, body)
-        if row is not None:
-            return row
+        created = await articles.create_article(context.db, author_id, slug, title, description, body, tags)
+        if created is not None:
+            return created
         slug = f"{base}-{secrets.token_hex(3)}"
     raise RuntimeError(f"no free slug for {base!r} after {SLUG_ATTEMPTS} attempts")
 
@@ -56,12 +61,14 @@ async def create_article(info: strawberry.Info, input: CreateArticleInput) -> Cr
     tags = checks.tags(input.tags or [])
     if checks.errors:
         return CreateArticlePayload(article=None, errors=checks.errors)
-    async with context.db.transaction() as tx:
-        row = await _insert_with_unique_slug(tx, viewer_id, title, description, body)
-        await articles.set_tags(tx, row["id"], tags)
-        await events.notify_article_created(tx, row["id"])
+    created = await _create_with_unique_slug(context, viewer_id, title, description, body, tags)
     context.reset_loaders()
-    return CreateArticlePayload(article=Article.from_row(row), errors=[])
+    # The statement returned what the payload shows: nothing left to read.
+    # Nobody can have favorited an article that did not exist a moment ago.
+    context.loaders.prime_written_article(
+        created.row, tags=created.tags, author=created.author, viewer_has_favorited=False
+    )
+    return CreateArticlePayload(article=Article.from_row(created.row), errors=[])
 
 
 async def update_article(info: strawberry.Info, input: UpdateArticleInput) -> UpdateArticlePayload:
@@ -116,16 +123,15 @@ async def unfavorite_article(info: strawberry.Info, input: FavoriteArticleInput)
 async def _set_favorite(context, global_id: str, *, favorite: bool) -> FavoriteArticlePayload:
     viewer_id = require_viewer(context)
     _, article_id = decode_id(global_id, expected="Article")
+    # One statement on the pool, atomic on its own (db/articles.py's FAVORITE):
+    # the write and the article as it is afterwards.
+    write = articles.favorite if favorite else articles.unfavorite
     try:
-        async with context.db.transaction() as tx:
-            if favorite:
-                await articles.favorite(tx, viewer_id, article_id)
-            else:
-                await articles.unfavorite(tx, viewer_id, article_id)
-            row = await articles.article_by_id(tx, article_id)
-    except MissingReference:
+        row = await write(context.db, viewer_id, article_id)
+    except MissingReference:  # the viewer's row is gone
         row = None
     if row is None:
         return FavoriteArticlePayload(article=None, errors=_not_found("articleId"))
     context.reset_loaders()
+    context.loaders.prime_written_article(row, viewer_has_favorited=favorite)
     return FavoriteArticlePayload(article=Article.from_row(row), errors=[])
