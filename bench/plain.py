@@ -1,31 +1,37 @@
 """The ceiling: plain Starlette + asyncpg + orjson, one route per benchmark shape.
 
-Each route sends the same SQL statements as our service does for that shape
-(it calls the same functions of `db/`, in the same order, through the same
-pool settings) and answers with the same JSON, but without GraphQL: no
-parsing, validation, resolver tree or DataLoaders. Whatever our service spends
-beyond this endpoint is the price of its GraphQL layer.
+Each route sends the same SQL statements as our service does for that shape,
+through the same pool settings, and answers with the same JSON, but without
+GraphQL: no parsing, validation, limits, resolver tree or DataLoaders. The
+reads send the planned path's one statement (graph/planned/json_sql.py, its
+plan built at startup) and pass PostgreSQL's JSON through; the writes call
+the same functions of `db/`. Whatever our service spends beyond this
+endpoint is the price of its GraphQL and HTTP layers.
 
 Run: `uvicorn bench.plain:create_app --factory` with DATABASE_URL and JWT_SECRET.
 """
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from graphql import parse
+from graphql.execution.values import get_variable_values
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.shapes import Q1, Q2, Q3, Q4
 from db import articles, users
-from db.comments import comments_pages
-from db.keyset import Window
-from db.pool import Database, create_database
+from db.pool import create_database
 from graph.ids import decode_id, encode_id
+from graph.planned import UNPLANNABLE, PlannedExecution, json_sql
+from graph.planned.json_sql import statement_for
+from graph.planned.plan import Plan
+from graph.schema import schema
 from graph.tokens import Tokens, bearer_token
 from graph.validation import slugify
 
@@ -52,91 +58,46 @@ async def _viewer_id(request: Request) -> int | None:
     return claims.user_id
 
 
-async def _users_by_id(db: Database, ids: set[int], known: dict[int, Any]) -> dict[int, Any]:
-    """Rows for `ids`, fetching only those not known yet (what the per-request user loader does)."""
-    missing = sorted(ids - known.keys())
-    if missing:
-        known.update({row["id"]: row for row in await users.users_by_ids(db, missing)})
-    return known
+def _plans() -> dict[str, Plan]:
+    """Each read shape's plan, built once: the routes send its one statement, nothing else of GraphQL runs."""
+    execution = PlannedExecution(schema)
+    plans = {}
+    for shape in (Q1, Q2, Q3, Q4):
+        plan = execution._build(parse(shape.ours), None)
+        assert plan is not UNPLANNABLE, shape.name
+        plans[shape.name] = plan
+    return plans
+
+
+PLANS = _plans()
+
+
+async def _statement(request: Request, shape: str, viewer_id: int | None, variables: Any = None) -> Response:
+    sql, params = statement_for(PLANS[shape], viewer_id, variables)
+    text = await json_sql.run(request.app.state.db, sql, params)
+    return _json({"data": orjson.Fragment(text)})
 
 
 async def q1(request: Request) -> Response:
-    db = request.app.state.db
-    variables = orjson.loads(await request.body())
-    user = await users.user_by_username(db, variables["username"])
-    if user is None:
-        return _json({"data": {"user": None}})
-    pages = await articles.authored_pages(db, [user["id"]], Window(limit=10))
-    edges = [{"node": {"title": row["title"]}} for row in pages[user["id"]].rows]
-    return _json({"data": {"user": {"username": user["username"], "articles": {"edges": edges}}}})
+    given = orjson.loads(await request.body())
+    # Coerced only for the statement's one parameter (graphql-core's form of variables).
+    variables = get_variable_values(schema._schema, PLANS["Q1"].operation.variable_definitions, given)
+    return await _statement(request, "Q1", None, variables)
 
 
 async def q2(request: Request) -> Response:
-    db = request.app.state.db
-    page = await articles.articles_page(db, Window(limit=50), articles.ArticleOrder.NEWEST, articles.ArticleFilter())
-    ids = [row["id"] for row in page.rows]
-    known: dict[int, Any] = {}
-    _, comments = await asyncio.gather(
-        _users_by_id(db, {row["author_id"] for row in page.rows}, known), comments_pages(db, ids, Window(limit=5))
-    )
-    await _users_by_id(db, {row["author_id"] for page in comments.values() for row in page.rows}, known)
-    edges = [
-        {
-            "node": {
-                "id": encode_id("Article", row["id"]),
-                "title": row["title"],
-                "author": {"username": known[row["author_id"]]["username"]},
-                "comments": {
-                    "edges": [
-                        {
-                            "node": {
-                                "id": encode_id("Comment", comment["id"]),
-                                "body": comment["body"],
-                                "author": {"username": known[comment["author_id"]]["username"]},
-                            }
-                        }
-                        for comment in comments[row["id"]].rows
-                    ]
-                },
-            }
-        }
-        for row in page.rows
-    ]
-    return _json({"data": {"articles": {"edges": edges}}})
+    return await _statement(request, "Q2", None)
 
 
 async def q3(request: Request) -> Response:
-    page = await users.users_page(request.app.state.db, Window(limit=100))
-    edges = [{"node": {"id": encode_id("User", row["id"]), "username": row["username"]}} for row in page.rows]
-    return _json({"data": {"users": {"edges": edges}}})
+    return await _statement(request, "Q3", None)
 
 
 async def q4(request: Request) -> Response:
-    db = request.app.state.db
     viewer_id = await _viewer_id(request)
     if viewer_id is None:
         return _json({"data": {"viewer": None}})
-    page = await articles.feed_page(db, viewer_id, Window(limit=20))
-    ids = [row["id"] for row in page.rows]
-    authors, tags, favorited = await asyncio.gather(
-        _users_by_id(db, {row["author_id"] for row in page.rows}, {}),
-        articles.tags_of_articles(db, ids),
-        articles.favorited_among(db, viewer_id, ids),
-    )
-    edges = [
-        {
-            "node": {
-                "id": encode_id("Article", row["id"]),
-                "title": row["title"],
-                "author": {"username": authors[row["author_id"]]["username"]},
-                "tags": tags.get(row["id"], []),
-                "favoritesCount": row["favorites_count"],
-                "viewerHasFavorited": row["id"] in favorited,
-            }
-        }
-        for row in page.rows
-    ]
-    return _json({"data": {"viewer": {"feed": {"edges": edges}}}})
+    return await _statement(request, "Q4", viewer_id)
 
 
 async def m1(request: Request) -> Response:
