@@ -41,8 +41,8 @@ NOTES = (
     "set_config() of JWT claims included; statements inside SQL functions are not counted separately.",
     "CPU ms/req: user+system CPU of the server's process tree (workers included) and of the PostgreSQL cluster, "
     "divided by the requests wrk completed.",
-    "ours logs every request (uvicorn's access log at level info, `python -m graph serve` as shipped); "
-    "PostGraphile and plain log nothing per request.",
+    "ours logs one JSON line per GraphQL operation (graph.request, `python -m graph serve` as shipped; "
+    "uvicorn's access log is off); PostGraphile and plain log nothing per request.",
     "PostGraphile runs as the database superuser with the Amber preset and no grants or RLS: its schema also "
     "exposes users.email and users.password_hash. It is a performance comparison, not a safe deployment.",
     "wrk, the servers and PostgreSQL share the machine's CPUs (and other work on it): absolute figures are noisy; "
