@@ -1,6 +1,5 @@
 """The per-request context every resolver receives."""
 
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ from db.pool import Database, StatementCount
 from graph.errors import CodedError
 from graph.limits import Limits
 from graph.loaders import Loaders
+from graph.request_ids import new_request_id
 from graph.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Context(BaseContext):
         # A bad token is an error for the whole operation, never a quiet
         # anonymous request; the ErrorCodes extension answers with it.
         self.auth_error = auth_error
-        self.request_id = request_id or uuid.uuid4().hex
+        self.request_id = request_id or new_request_id()
         self.client_address = client_address  # for per-address limits (graph/client_address.py)
         self.events = events
         # The operation limits (graph/limits.py): the app's, built once at startup, or else from these settings.

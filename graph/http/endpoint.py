@@ -7,7 +7,6 @@ Strawberry's router still serves the WebSocket protocol.
 """
 
 import logging
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -35,6 +34,7 @@ from graph.http.responses import (
 )
 from graph.limits import QueryTooComplex, check_length
 from graph.request_context import context_for
+from graph.request_ids import new_request_id
 from graph.schema import schema
 
 log = logging.getLogger("graph.http")
@@ -159,7 +159,7 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
         body = error_body(error.as_http_error_reason(), "BAD_REQUEST")
         return body, 400 if graphql_response_json else 200, False
     except Exception:
-        request_id = context.request_id if context else uuid.uuid4().hex
+        request_id = context.request_id if context else new_request_id()
         log.exception("unexpected error outside execution (request %s)", request_id)
         body = error_body("Internal server error.", "INTERNAL_SERVER_ERROR", requestId=request_id)
         return body, 500 if graphql_response_json else 200, False

@@ -12,7 +12,6 @@ variables only with LOG_VARIABLES=true, with passwords and tokens redacted.
 
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
 from contextvars import ContextVar
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from graph import metrics
 from graph.http.params import Params, RequestError
 from graph.logs import redacted
+from graph.request_ids import new_request_id
 
 log = logging.getLogger("graph.request")
 
@@ -89,7 +89,7 @@ def _record(
     context = observation.context
     name = observation.operation_name or params.operation_name
     statements = context.statements.value if context is not None else 0
-    request_id = context.request_id if context is not None else request.headers.get("x-request-id") or uuid.uuid4().hex
+    request_id = context.request_id if context is not None else request.headers.get("x-request-id") or new_request_id()
     settings = request.state.settings
     if settings.metrics:
         metrics.observe_operation(name, codes, seconds, statements)
