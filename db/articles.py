@@ -61,16 +61,20 @@ ORDERS = {
     ),
 }
 
-# Parameters $1..$4 of a filtered statement: tag, author, favorited by, search pattern.
-_FILTER = """
-    ($1::text IS NULL OR EXISTS (
-        SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.name = $1))
-    AND ($2::text IS NULL OR a.author_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower($2)))
-    AND ($3::text IS NULL OR EXISTS (
+# The filter's conditions on articles `a`, all given conditions must hold;
+# `{tag}`, `{author}`, `{favorited}`, `{search}` stand for its four parameters
+# (graph/planned/json_sql.py fills them with its own numbers).
+ARTICLE_FILTER = """
+    ({tag}::text IS NULL OR EXISTS (
+        SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.name = {tag}))
+    AND ({author}::text IS NULL OR a.author_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower({author})))
+    AND ({favorited}::text IS NULL OR EXISTS (
         SELECT 1 FROM favorites f WHERE f.article_id = a.id
-        AND f.user_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower($3))))
-    AND ($4::text IS NULL OR a.title ILIKE $4 OR a.description ILIKE $4 OR a.body ILIKE $4)
+        AND f.user_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower({favorited}))))
+    AND ({search}::text IS NULL OR a.title ILIKE {search} OR a.description ILIKE {search} OR a.body ILIKE {search})
 """
+# Parameters $1..$4 of a filtered statement: tag, author, favorited by, search pattern.
+_FILTER = ARTICLE_FILTER.format(tag="$1", author="$2", favorited="$3", search="$4")
 # The unfiltered list (the common case) gets statements without the filter so
 # its plan is a plain index scan.
 ARTICLES_PAGE = {

@@ -67,14 +67,21 @@ class SortKey:
         return {backward: self._fill(template, first_param, backward) for backward in (False, True)}
 
     def _fill(self, template: str, first_param: int, backward: bool) -> str:
+        params = [f"${first_param + i}::{sql_type}" for i, (_, sql_type, _) in enumerate(self.columns)]
+        where, order = self.clauses(backward, params)
+        return template.replace("{where}", where).replace("{order}", order)
+
+    def clauses(self, backward: bool, placeholders: Sequence[str]) -> tuple[str, str]:
+        """The boundary comparison against typed `placeholders` (one per column), and the ORDER BY list.
+
+        Also used by graph/planned/json_sql.py, which numbers its own parameters.
+        """
         reading_descending = self.descending != backward
         comparison = "<" if reading_descending else ">"
         direction = "DESC" if reading_descending else "ASC"
         expressions = ", ".join(expression for expression, _, _ in self.columns)
-        params = [f"${first_param + i}" for i in range(len(self.columns))]
-        typed = ", ".join(f"{param}::{sql_type}" for param, (_, sql_type, _) in zip(params, self.columns, strict=True))
         order = ", ".join(f"{expression} {direction}" for expression, _, _ in self.columns)
-        return template.replace("{where}", f"({expressions}) {comparison} ({typed})").replace("{order}", order)
+        return f"({expressions}) {comparison} ({', '.join(placeholders)})", order
 
     def boundary(self, window: Window) -> tuple[Any, ...]:
         """The parameter values for `{where}`: the cursor, or a sentinel past every row."""

@@ -54,32 +54,14 @@ class Context(BaseContext):
         self.events = events
         # The operation limits (graph/limits.py): the app's, built once at startup, or else from these settings.
         self.limits = limits if limits is not None else Limits.from_settings(settings)
-        # Loaders are built on first use: the planned path (graph/planned)
-        # answers most queries without any, and building all of them took
-        # ~7% of the CPU of a small planned query (bench/PROFILE.md).
-        self._loaders: Loaders | None = None
-        self._viewer_row: Any = None
+        # Each loader is built on first use (graph/loaders.py): the planned
+        # path (graph/planned) answers most queries without any.
+        self.loaders = Loaders(db, self.viewer_id)
         self.statements = StatementCount()
-
-    @property
-    def loaders(self) -> Loaders:
-        loaders = self._loaders
-        if loaders is None:
-            loaders = self._loaders = Loaders(self.db, self.viewer_id)
-            if self._viewer_row is not None:
-                loaders.user.prime(self._viewer_row["id"], self._viewer_row)
-        return loaders
-
-    @loaders.setter
-    def loaders(self, loaders: Loaders) -> None:
-        self._loaders = loaders
 
     def prime_viewer(self, row: Any) -> None:
         """The viewer's user row, read while checking the token: it answers the first `user` load for them."""
-        if self._loaders is not None:
-            self._loaders.user.prime(row["id"], row)
-        else:
-            self._viewer_row = row
+        self.loaders.prime_user(row)
 
     def sign_in(self, viewer: ViewerIdentity | None) -> None:
         """Change who the viewer is (a WebSocket's connection_init names it after the handshake)."""
@@ -89,13 +71,11 @@ class Context(BaseContext):
 
     def use_public_loaders(self, public: Loaders) -> None:
         """Fresh viewer loaders over shared viewer-independent ones (one event, many subscribers)."""
-        self._viewer_row = None
-        self._loaders = Loaders(self.db, self.viewer_id, public=public)
+        self.loaders = Loaders(self.db, self.viewer_id, public=public)
 
     def reset_loaders(self) -> None:
-        """After a write: nothing cached before it may answer a read after it (the next use builds fresh ones)."""
-        self._viewer_row = None
-        self._loaders = None
+        """After a write: nothing cached before it may answer a read after it."""
+        self.loaders = Loaders(self.db, self.viewer_id)
 
     @property
     def viewer_id(self) -> int | None:

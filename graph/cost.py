@@ -62,13 +62,7 @@ def operation_cost(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None
 ) -> int:
     """The cost of the operation that will run (0 when none can be picked: execution refuses it)."""
-    operation = select_operation(document, operation_name)
-    if operation is None:
-        return 0
-    root = schema.get_root_type(operation.operation)
-    if root is None:
-        return 0
-    return _CostWalker(schema, document, operation, variables or {}).selection_cost(operation.selection_set, root, None)
+    return _walk(schema, document, operation_name, variables or {})[0]
 
 
 def static_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> int | None:
@@ -76,15 +70,22 @@ def static_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: s
 
     Then it is a property of the document alone, and callers may cache it.
     """
+    cost, reads_variables = _walk(schema, document, operation_name, {})
+    return None if reads_variables else cost
+
+
+def _walk(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+) -> tuple[int, bool]:
+    """The operation's cost, and whether a variable sized any of it."""
     operation = select_operation(document, operation_name)
     if operation is None:
-        return 0
+        return 0, False
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
-    walker = _CostWalker(schema, document, operation, {})
-    cost = walker.selection_cost(operation.selection_set, root, None)
-    return None if walker.reads_variables else cost
+        return 0, False
+    walker = _CostWalker(schema, document, operation, variables)
+    return walker.selection_cost(operation.selection_set, root, None), walker.reads_variables
 
 
 class _CostWalker:

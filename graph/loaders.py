@@ -164,6 +164,9 @@ class Loaders:
         elif name not in self.__dict__:
             self._pending.setdefault(name, []).append((key, value))
 
+    def prime_user(self, row: Any) -> None:
+        self._prime("user", row["id"], row)
+
     def prime_articles(self, rows: Iterable[Any]) -> None:
         """Rows a list already fetched answer later lookups by id."""
         for row in rows:

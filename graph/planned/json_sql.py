@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.articles import ARTICLE_COLUMNS, AUTHORED_ORDER, FAVORITED_ORDER, FEED_ORDER, ORDERS
+from db.articles import ARTICLE_COLUMNS, ARTICLE_FILTER, AUTHORED_ORDER, FAVORITED_ORDER, FEED_ORDER, ORDERS
 from db.articles import ArticleOrder as DbArticleOrder
 from db.comments import COMMENT_COLUMNS, COMMENTS_ORDER
 from db.keyset import SortKey, Window
@@ -58,15 +58,6 @@ class Source:
     key: SortKey
 
 
-_ARTICLE_FILTER = """
-    ({tag}::text IS NULL OR EXISTS (
-        SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.name = {tag}))
-    AND ({author}::text IS NULL OR a.author_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower({author})))
-    AND ({favorited}::text IS NULL OR EXISTS (
-        SELECT 1 FROM favorites f WHERE f.article_id = a.id
-        AND f.user_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower({favorited}))))
-    AND ({search}::text IS NULL OR a.title ILIKE {search} OR a.description ILIKE {search} OR a.body ILIKE {search})
-"""
 
 SOURCES: dict[tuple[str, str], Source] = {
     ("Article", "comments"): Source(
@@ -122,8 +113,8 @@ ARTICLE_SOURCES = {
     (order, filtered): Source(
         "Article",
         ARTICLE_COLUMNS,
-        "articles a WHERE " + (_ARTICLE_FILTER if filtered else "true"),
-        "articles a" + (" WHERE " + _ARTICLE_FILTER if filtered else ""),
+        "articles a WHERE " + (ARTICLE_FILTER if filtered else "true"),
+        "articles a" + (" WHERE " + ARTICLE_FILTER if filtered else ""),
         key,
     )
     for order, key in ORDERS.items()
@@ -402,16 +393,11 @@ class JsonStatement:
         key, window_ = page.key, page.window
         page.rows = self._alias()
         page.limit = limit = self.param(window_.limit, "int")
-        reading_descending = key.descending != window_.backward
-        direction = "DESC" if reading_descending else "ASC"
-        comparison = "<" if reading_descending else ">"
-        expressions = ", ".join(expression for expression, _, _ in key.columns)
-        bounds = ", ".join(
+        bounds = [
             self.param(value, sql_type)
             for value, (_, sql_type, _) in zip(key.boundary(window_), key.columns, strict=True)
-        )
-        order = ", ".join(f"{expression} {direction}" for expression, _, _ in key.columns)
-        boundary = f"({expressions}) {comparison} ({bounds})"
+        ]
+        boundary, order = key.clauses(window_.backward, bounds)
         rows = (
             source.rows.replace("{parent}", parent)
             .replace("{boundary}", boundary)
