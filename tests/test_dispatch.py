@@ -97,6 +97,37 @@ async def test_the_direct_way_skips_fastapis_stack(clients, monkeypatch) -> None
     assert (await fast.get("/graphql", params={"query": QUERY}, headers=PREFLIGHTED)).status_code == 200
 
 
+async def test_fastapis_telemetry_turned_on_sends_requests_its_way_within_a_second(clients, monkeypatch) -> None:
+    fast, _, application = clients
+    checks = []
+
+    def enabled() -> bool:
+        checks.append(True)
+        return len(checks) > 1
+
+    routed = []
+    stack = application.middleware_stack
+
+    async def recording(scope, receive, send) -> None:
+        routed.append(scope["path"])
+        await stack(scope, receive, send)
+
+    monkeypatch.setattr(application._native_telemetry, "enabled", enabled)
+    monkeypatch.setattr(application, "middleware_stack", recording)
+    monkeypatch.setattr(application, "_telemetry_on", False)
+    monkeypatch.setattr(application, "_telemetry_checked_until", float("-inf"))
+    for _ in range(3):
+        assert (await fast.post("/graphql", json={"query": QUERY})).status_code == 200
+    assert (checks, routed) == ([True], [])  # off: checked once, not per request
+
+    monkeypatch.setattr(application, "_telemetry_checked_until", float("-inf"))  # a second has passed
+    for _ in range(2):
+        assert (await fast.post("/graphql", json={"query": QUERY})).status_code == 200
+    # On: final. (FastAPI's own __call__ then makes its check per request, as always.)
+    assert routed == ["/graphql", "/graphql"]
+    assert application._telemetry_on
+
+
 def _comparable(response: httpx.Response) -> tuple:
     return response.status_code, sorted(response.headers.multi_items()), response.content
 

@@ -8,6 +8,7 @@ session database is fine to use.
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -277,3 +278,53 @@ async def test_a_timed_out_statement_leaves_its_connection_usable(
         assert await _backends(conn, name, active=True) == [], "the slow statement still runs on the server"
     finally:
         await db.close()
+
+
+async def _open_upstream(target: SplitResult) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the server `target` names: TCP, or the Unix socket of an embedded server (`?host=/dir`)."""
+    socket_dir = parse_qs(target.query).get("host", [""])[0]
+    port = target.port or 5432
+    if socket_dir.startswith("/"):
+        return await asyncio.open_unix_connection(f"{socket_dir}/.s.PGSQL.{port}")
+    return await asyncio.open_connection(target.hostname, port)
+
+
+async def test_reopening_an_idle_connection_gives_up_within_the_acquire_timeout(database_url: str) -> None:
+    """A borrow that finds an idle connection waits on no clock of its own (db/pool.py); when that
+    connection must be reopened and the server stops answering, the connect timeout still bounds it."""
+    target = urlsplit(database_url)
+    answering = True
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not answering:
+            await reader.read()  # a black hole: holds the socket until the client gives up
+            writer.close()
+            return
+        up_reader, up_writer = await _open_upstream(target)
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    user = target.username or "postgres"
+    through_proxy = urlunsplit(target._replace(netloc=f"{user}@127.0.0.1:{port}", query=""))
+    db = await _pool(through_proxy, "reopen_timeout", acquire_timeout=0.5)
+    try:
+        assert await db.fetchval("SELECT 1") == 1
+        assert db.pool.get_idle_size() == 1
+        answering = False
+        await db.pool.expire_connections()  # the idle connection must be reopened on its next borrow
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable):
+            await db.fetchval("SELECT 1")
+        waited = time.monotonic() - started
+        assert 0.5 <= waited < 1.5, f"gave up after {waited:.2f} s"
+    finally:
+        db.pool.terminate()
+        server.close()

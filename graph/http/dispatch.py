@@ -15,6 +15,8 @@ and every request while FastAPI's own OpenTelemetry instrumentation is on
 (a global provider is configured), so its spans still cover /graphql.
 """
 
+import time
+
 from fastapi import FastAPI
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
@@ -24,6 +26,7 @@ from graph.http.endpoint import graphql_get, graphql_post
 
 PATH = "/graphql"
 METHODS = frozenset({"GET", "POST"})
+TELEMETRY_RECHECK_SECONDS = 1.0
 
 
 async def graphql_http(scope: Scope, receive: Receive, send: Send) -> None:
@@ -34,6 +37,8 @@ async def graphql_http(scope: Scope, receive: Receive, send: Send) -> None:
 
 class App(FastAPI):
     _graphql_http: ASGIApp | None = None
+    _telemetry_on = False
+    _telemetry_checked_until = float("-inf")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -42,9 +47,7 @@ class App(FastAPI):
             and scope["method"] in METHODS
             and not scope.get("root_path")
             and not self.root_path
-            # FastAPI's own check, as its __call__ makes it (a private attribute:
-            # tests/test_dispatch.py fails at once if an upgrade renames it).
-            and not self._native_telemetry.enabled()
+            and not self._telemetry_enabled()
         ):
             if self._graphql_http is None:
                 self._graphql_http = self._build_graphql_http()
@@ -52,6 +55,24 @@ class App(FastAPI):
             await self._graphql_http(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def _telemetry_enabled(self) -> bool:
+        """FastAPI's own check, as its __call__ makes it, at most once a second while it is off.
+
+        It reads three global OpenTelemetry providers (and, while they are
+        unset, the environment), ~5% of a small query's CPU if made per
+        request. A provider, once set, cannot be unset, so "on" is final; a
+        provider set while serving takes effect within a second. The
+        attribute is private: tests/test_dispatch.py fails at once if an
+        upgrade renames it.
+        """
+        if self._telemetry_on:
+            return True
+        now = time.monotonic()
+        if now >= self._telemetry_checked_until:
+            self._telemetry_on = self._native_telemetry.enabled()
+            self._telemetry_checked_until = now + TELEMETRY_RECHECK_SECONDS
+        return self._telemetry_on
 
     def _build_graphql_http(self) -> ASGIApp:
         """The same middlewares FastAPI would run for these routes, built (like its stack) on first use."""
