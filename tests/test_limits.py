@@ -321,4 +321,3 @@ async def execute_named(execute, query: str, operation_name: str) -> list:
     context = Context(db=execute.db, settings=execute.settings)
     result = await schema.execute(query, context_value=context, operation_name=operation_name)
     return [error.formatted for error in result.errors or []]
-

@@ -58,7 +58,6 @@ class Source:
     key: SortKey
 
 
-
 SOURCES: dict[tuple[str, str], Source] = {
     ("Article", "comments"): Source(
         "Comment",
