@@ -11,21 +11,24 @@ from graph.errors import Unauthenticated
 async def context_for(connection: HTTPConnection) -> Context:
     """Pool, viewer and request id (loaders come fresh on first use); a bad token becomes the context's auth error."""
     state = connection.state
-    authorization = connection.headers.get("authorization")
+    headers = connection.headers
+    settings = state.settings
+    authorization = headers.get("authorization")
     viewer, row, auth_error = None, None, None
-    try:
-        viewer, row = await identify(state.db, state.tokens, authorization)
-    except Unauthenticated as error:
-        auth_error = error
+    if authorization is not None:
+        try:
+            viewer, row = await identify(state.db, state.tokens, authorization)
+        except Unauthenticated as error:
+            auth_error = error
     context = Context(
         db=state.db,
-        settings=state.settings,
+        settings=settings,
         passwords=state.passwords,
         tokens=state.tokens,
         viewer=viewer,
         auth_error=auth_error,
-        request_id=connection.headers.get("x-request-id"),
-        client_address=client_address(connection, state.settings.trusted_proxies),
+        request_id=headers.get("x-request-id"),
+        client_address=client_address(connection, settings.trusted_proxies),
         events=getattr(state, "events", None),
         limits=state.limits,
     )

@@ -3,6 +3,7 @@
 The README lists each one with its default; keep the two in step.
 """
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -131,7 +132,7 @@ class Settings(BaseSettings):
 
     @property
     def csrf_preflight_headers(self) -> tuple[str, ...]:
-        return tuple(name.strip().lower() for name in self.csrf_prevention_headers.split(",") if name.strip())
+        return _header_names(self.csrf_prevention_headers)
 
     @property
     def server_statement_timeout(self) -> float:
@@ -144,3 +145,9 @@ class Settings(BaseSettings):
         from db.embedded import embedded_database_url
 
         return embedded_database_url(self.data_dir)
+
+
+@lru_cache(maxsize=16)
+def _header_names(names: str) -> tuple[str, ...]:
+    """`A, b` as ("a", "b"): read on every request, parsed once."""
+    return tuple(name.strip().lower() for name in names.split(",") if name.strip())

@@ -114,7 +114,8 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
 async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
-    limits = request.state.limits
+    state = request.state
+    limits = state.limits
     try:
         if params.query is not None:
             # Before the persisted-query store, which would otherwise keep an oversized document.
@@ -122,7 +123,7 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
     except QueryTooComplex as error:
         return {"errors": [error.formatted]}, 400 if graphql_response_json else 200, False
     try:
-        query = await request.state.persisted_queries.resolve(params)
+        query = await state.persisted_queries.resolve(params)
     except PersistedQueryError as error:
         return error_body(error.message, error.code), 200, False
     except DatabaseUnavailable:
@@ -131,7 +132,7 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
         context = await context_for(request)
     except DatabaseUnavailable:
         return _unavailable(graphql_response_json)
-    planned = request.state.planned
+    planned = state.planned
     if planned is not None and query:
         data = await planned.answer(query, params.operation_name, params.variables, context)
         if data is not None:

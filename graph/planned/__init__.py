@@ -55,9 +55,9 @@ class PlannedExecution:
         return None if plan is UNPLANNABLE else plan
 
     def operation_name(self, query: str, operation_name: str | None) -> str | None:
-        """The name of the operation a plan was built for (logs and metrics want it)."""
-        plan = self.plan_for(query, operation_name)
-        name = plan.operation.name if plan is not None else None
+        """The name of the operation a plan was built for (logs and metrics want it); no LRU bookkeeping."""
+        plan = self._plans.get((query, operation_name))
+        name = plan.operation.name if plan is not None and plan is not UNPLANNABLE else None
         return name.value if name is not None else operation_name
 
     def _build(self, document: DocumentNode, operation_name: str | None) -> Any:
