@@ -137,20 +137,33 @@ class Database:
         self.pool = pool
         self.acquire_timeout = acquire_timeout
         self.waiting = 0  # borrowers waiting for a connection (a metrics gauge reads it)
+        # Connections borrowed through this object and not yet back: every borrow
+        # goes through here, so below the pool's size one is free without waiting.
+        self.borrowed = 0
+        self._max_size = pool.get_max_size()
 
     async def _acquire(self) -> asyncpg.Connection:
-        if self.pool.get_idle_size():
-            # An idle connection is there: the borrow does not wait, so it needs
-            # no clock. A timeout arms a timer on acquire and again on release,
+        if self.borrowed < self._max_size:
+            # A connection is free: the borrow does not wait, so it needs no
+            # clock. A timeout arms a timer on acquire and again on release,
             # which profiled at about a third of the pool's share of a small
-            # query's CPU. Should the connection need re-opening (expired, or
-            # closed by the server), the connect timeout bounds that as well.
-            return await self.pool.acquire()
-        self.waiting += 1
+            # query's CPU. Should the connection need (re)opening, the connect
+            # timeout (create_database) bounds that as the acquire timeout would.
+            connection = await self.pool.acquire()
+        else:
+            self.waiting += 1
+            try:
+                connection = await self.pool.acquire(timeout=self.acquire_timeout)
+            finally:
+                self.waiting -= 1
+        self.borrowed += 1
+        return connection
+
+    async def _release(self, connection: asyncpg.Connection) -> None:
         try:
-            return await self.pool.acquire(timeout=self.acquire_timeout)
+            await self.pool.release(connection)
         finally:
-            self.waiting -= 1
+            self.borrowed -= 1
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         return await self._statement("fetch", sql, args)
@@ -197,7 +210,7 @@ class Database:
         try:
             return await getattr(connection, method)(sql, *args)
         finally:
-            await self.pool.release(connection)
+            await self._release(connection)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -212,7 +225,7 @@ class Database:
             else:
                 await transaction.commit()
             finally:
-                await self.pool.release(connection)
+                await self._release(connection)
 
     async def _begin(self) -> tuple[asyncpg.Connection, asyncpg.transaction.Transaction]:
         """A connection inside BEGIN. A pooled connection found dead at BEGIN is
@@ -224,7 +237,7 @@ class Database:
             try:
                 await transaction.start()
             except BaseException as error:
-                await self.pool.release(connection)
+                await self._release(connection)
                 if attempt == 2 or not is_dropped_connection(error):
                     raise
                 await self.pool.expire_connections()

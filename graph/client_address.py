@@ -8,6 +8,7 @@ forged, so it is never read.
 """
 
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
 
 from starlette.requests import HTTPConnection
@@ -30,12 +31,16 @@ def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
     return any(parsed in network for network in networks)
 
 
-def client_address(connection: HTTPConnection, trusted_proxies: str) -> str | None:
+def client_address(
+    connection: HTTPConnection, trusted_proxies: str, headers: Mapping[str, str] | None = None
+) -> str | None:
+    """`headers`: the connection's, when the caller has read them already."""
     peer = connection.client.host if connection.client else None
     networks = parse_networks(trusted_proxies)
     if peer is None or not networks or not _trusted(peer, networks):
         return peer
-    hops = [hop.strip() for hop in connection.headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    forwarded_for = (connection.headers if headers is None else headers).get("x-forwarded-for", "")
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
         if not _trusted(hop, networks):
             return hop

@@ -6,31 +6,36 @@ from graph.auth import identify
 from graph.client_address import client_address
 from graph.context import Context
 from graph.errors import Unauthenticated
+from graph.http.headers import Headers
 
 
-async def context_for(connection: HTTPConnection) -> Context:
-    """Pool, viewer and request id (loaders come fresh on first use); a bad token becomes the context's auth error."""
-    state = connection.state
-    headers = connection.headers
-    settings = state.settings
+async def context_for(connection: HTTPConnection, headers: Headers | None = None) -> Context:
+    """Pool, viewer and request id (loaders come fresh on first use); a bad token becomes the context's auth error.
+
+    `headers`: the request's, when the caller has read them already (graph/http/headers.py).
+    """
+    state = connection.scope["state"]  # the lifespan's state (graph/app.py), as a dict: connection.state wraps it
+    if headers is None:
+        headers = connection.headers
+    settings = state["settings"]
     authorization = headers.get("authorization")
     viewer, row, auth_error = None, None, None
     if authorization is not None:
         try:
-            viewer, row = await identify(state.db, state.tokens, authorization)
+            viewer, row = await identify(state["db"], state["tokens"], authorization)
         except Unauthenticated as error:
             auth_error = error
     context = Context(
-        db=state.db,
+        db=state["db"],
         settings=settings,
-        passwords=state.passwords,
-        tokens=state.tokens,
+        passwords=state["passwords"],
+        tokens=state["tokens"],
         viewer=viewer,
         auth_error=auth_error,
         request_id=headers.get("x-request-id"),
-        client_address=client_address(connection, settings.trusted_proxies),
-        events=getattr(state, "events", None),
-        limits=state.limits,
+        client_address=client_address(connection, settings.trusted_proxies, headers),
+        events=state.get("events"),
+        limits=state["limits"],
     )
     if row is not None:
         context.prime_viewer(row)

@@ -20,6 +20,7 @@ from graph.error_codes import UNAVAILABLE_MESSAGE
 from graph.http import params as request_params
 from graph.http.csrf import check_csrf, check_get_content_type
 from graph.http.graphiql import graphiql_page
+from graph.http.headers import Headers, first_values
 from graph.http.observe import current_observation, observed
 from graph.http.params import Params, RequestError
 from graph.http.persisted import PersistedQueryError
@@ -51,18 +52,19 @@ def router() -> APIRouter:
 
 
 async def graphql_post(request: Request) -> Response:
-    media_type = negotiate(request)
-    settings = request.state.settings
+    headers = first_values(request.scope)
+    media_type = negotiate(headers.get("accept", ""))
+    settings = request.scope["state"]["settings"]
     try:
         if settings.csrf_prevention:
-            check_csrf(request.headers, settings.csrf_preflight_headers)
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            check_csrf(headers, settings.csrf_preflight_headers)
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in JSON_MEDIA_TYPES:
             raise RequestError("Send the operation as JSON (Content-Type: application/json).", status=415)
         data = request_params.from_body(await request.body())
         if isinstance(data, list):
-            return await _batch(request, data, media_type)
-        body, status, _ = await _run(request, request_params.from_mapping(data), "POST", media_type)
+            return await _batch(request, headers, data, media_type)
+        body, status, _ = await _run(request, headers, request_params.from_mapping(data), "POST", media_type)
     except RequestError as error:
         return _request_error(error, media_type)
     headers = {"cache-control": "no-store", **retry_after_headers(body)}
@@ -70,18 +72,19 @@ async def graphql_post(request: Request) -> Response:
 
 
 async def graphql_get(request: Request) -> Response:
-    settings = request.state.settings
-    wants_html = "text/html" in request.headers.get("accept", "")
-    if wants_html and "query" not in request.query_params and "extensions" not in request.query_params:
+    headers = first_values(request.scope)
+    settings = request.scope["state"]["settings"]
+    accept = headers.get("accept", "")
+    if "text/html" in accept and "query" not in request.query_params and "extensions" not in request.query_params:
         if settings.graphiql_enabled:
             return HTMLResponse(graphiql_page())
-    media_type = negotiate(request)
+    media_type = negotiate(accept)
     try:
-        check_get_content_type(request.headers)
+        check_get_content_type(headers)
         if settings.csrf_prevention:
-            check_csrf(request.headers, settings.csrf_preflight_headers)
+            check_csrf(headers, settings.csrf_preflight_headers)
         params = request_params.from_query_string(request.query_params)
-        body, status, public = await _run(request, params, "GET", media_type)
+        body, status, public = await _run(request, headers, params, "GET", media_type)
     except RequestError as error:
         return _request_error(error, media_type)
     response = graphql_response(body, media_type, status=status)
@@ -94,8 +97,8 @@ def _request_error(error: RequestError, media_type: str) -> Response:
     )
 
 
-async def _batch(request: Request, operations: list[Any], media_type: str) -> Response:
-    settings = request.state.settings
+async def _batch(request: Request, headers: Headers, operations: list[Any], media_type: str) -> Response:
+    settings = request.scope["state"]["settings"]
     if not settings.batching:
         raise RequestError("Batched operations are switched off; send one operation per request.")
     if not operations or len(operations) > settings.batch_max_size:
@@ -103,7 +106,7 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
     bodies = []
     for operation in operations:
         try:
-            body, _, _ = await _run(request, request_params.from_mapping(operation), "POST", media_type)
+            body, _, _ = await _run(request, headers, request_params.from_mapping(operation), "POST", media_type)
         except RequestError as error:
             body = error_body(error.message, error.code)
         bodies.append(body)
@@ -111,11 +114,13 @@ async def _batch(request: Request, operations: list[Any], media_type: str) -> Re
 
 
 @observed
-async def _run(request: Request, params: Params, method: str, media_type: str) -> tuple[dict[str, Any], int, bool]:
+async def _run(
+    request: Request, headers: Headers, params: Params, method: str, media_type: str
+) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
-    state = request.state
-    limits = state.limits
+    state = request.scope["state"]  # the lifespan's state (graph/app.py), as a dict: request.state wraps it
+    limits = state["limits"]
     try:
         if params.query is not None:
             # Before the persisted-query store, which would otherwise keep an oversized document.
@@ -123,16 +128,16 @@ async def _run(request: Request, params: Params, method: str, media_type: str) -
     except QueryTooComplex as error:
         return {"errors": [error.formatted]}, 400 if graphql_response_json else 200, False
     try:
-        query = await state.persisted_queries.resolve(params)
+        query = await state["persisted_queries"].resolve(params)
     except PersistedQueryError as error:
         return error_body(error.message, error.code), 200, False
     except DatabaseUnavailable:
         return _unavailable(graphql_response_json)
     try:
-        context = await context_for(request)
+        context = await context_for(request, headers)
     except DatabaseUnavailable:
         return _unavailable(graphql_response_json)
-    planned = state.planned
+    planned = state["planned"]
     if planned is not None and query:
         data = await planned.answer(query, params.operation_name, params.variables, context)
         if data is not None:

@@ -22,13 +22,14 @@ from opentelemetry.trace import Status, StatusCode
 from starlette.requests import Request
 
 from graph import metrics
+from graph.http.headers import Headers
 from graph.http.params import Params, RequestError
 from graph.logs import redacted
 from graph.request_ids import new_request_id
 
 log = logging.getLogger("graph.request")
 
-Run = Callable[[Request, Params, str, str], Awaitable[tuple[dict[str, Any], int, bool]]]
+Run = Callable[[Request, Headers, Params, str, str], Awaitable[tuple[dict[str, Any], int, bool]]]
 
 
 class Observation:
@@ -47,22 +48,23 @@ current_observation: ContextVar[Observation | None] = ContextVar("current_observ
 def observed(run: Run) -> Run:
     @wraps(run)
     async def run_observed(
-        request: Request, params: Params, method: str, media_type: str
+        request: Request, headers: Headers, params: Params, method: str, media_type: str
     ) -> tuple[dict[str, Any], int, bool]:
         started = time.perf_counter()
         observation = Observation()
         token = current_observation.set(observation)
-        tracer = request.state.tracer
+        state = request.scope["state"]
+        tracer = state["tracer"]
         span_scope = tracer.start_as_current_span("graphql.operation") if tracer is not None else nullcontext()
         with span_scope as span:
             try:
-                body, status, public = await run(request, params, method, media_type)
+                body, status, public = await run(request, headers, params, method, media_type)
             except RequestError as error:
-                _record(request, params, method, observation, started, [error.code], error.status, span)
+                _record(state, headers, params, method, observation, started, [error.code], error.status, span)
                 raise
             finally:
                 current_observation.reset(token)
-            _record(request, params, method, observation, started, _codes(body), status, span)
+            _record(state, headers, params, method, observation, started, _codes(body), status, span)
         return body, status, public
 
     return run_observed
@@ -76,7 +78,8 @@ def _codes(body: dict[str, Any]) -> list[str]:
 
 
 def _record(
-    request: Request,
+    state: dict[str, Any],
+    headers: Headers,
     params: Params,
     method: str,
     observation: Observation,
@@ -89,8 +92,8 @@ def _record(
     context = observation.context
     name = observation.operation_name or params.operation_name
     statements = context.statements.value if context is not None else 0
-    request_id = context.request_id if context is not None else request.headers.get("x-request-id") or new_request_id()
-    settings = request.state.settings
+    request_id = context.request_id if context is not None else headers.get("x-request-id") or new_request_id()
+    settings = state["settings"]
     if settings.metrics:
         metrics.observe_operation(name, codes, seconds, statements)
     persisted = params.extensions.get("persistedQuery")

@@ -17,9 +17,8 @@ REQUEST_ERROR_CODES = frozenset(
 )
 
 
-def negotiate(request: Request) -> str:
-    """application/graphql-response+json when the client accepts it, else application/json."""
-    accept = request.headers.get("accept", "")
+def negotiate(accept: str) -> str:
+    """application/graphql-response+json when the `accept` header accepts it, else application/json."""
     for part in accept.split(","):
         media, _, parameters = part.strip().partition(";")
         if media.strip().lower() == GRAPHQL_RESPONSE_JSON and "q=0" not in parameters.replace(" ", ""):

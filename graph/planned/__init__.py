@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode
-from graphql.execution.values import get_variable_values
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
@@ -25,6 +24,7 @@ from graph.planned.arguments import Fallback
 from graph.planned.executor import Run, knows
 from graph.planned.json_sql import NotCompilable, statement_for
 from graph.planned.plan import NotPlannable, Plan, build_plan
+from graph.planned.variables import coerce_variables
 
 log = logging.getLogger("graph.planned")
 
@@ -87,7 +87,7 @@ class PlannedExecution:
         plan = self.plan_for(query, operation_name, document)
         if plan is None:
             return None
-        coerced = get_variable_values(self._schema, plan.operation.variable_definitions or (), variables or {})
+        coerced = coerce_variables(self._schema, plan, variables or {})
         if isinstance(coerced, list):  # variables that do not coerce: the general path words the errors
             return None
         token = statement_count.set(context.statements)

@@ -53,6 +53,8 @@ class Plan:
     # statement serves every request, and the statements by whether a viewer is signed in.
     statement_reusable: bool | None = None
     statements: dict[bool, Any] = field(default_factory=dict)
+    # graph/planned/variables.py: the variables' signatures when all are plain scalars, False when not.
+    plain_variables: Any = None
 
 
 def build_plan(
