@@ -4,6 +4,7 @@ import asyncio
 import hashlib
 import logging
 import sys
+import time
 
 import orjson
 import pytest
@@ -11,8 +12,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from db.pool import create_database
-from graph import metrics
-from graph.logs import JsonFormatter, logging_config, redacted
+from graph import logs, metrics
+from graph.logs import JsonFormatter, RecordTemplate, logging_config, redacted
 from tests import factories
 
 NESTED = "query Nested { articles(first: 3) { edges { node { title author { username } } } } }"
@@ -233,3 +234,27 @@ def test_the_subscription_gauge_counts_open_subscriptions():
     with hub.subscribe("article"), hub.subscribe("comment", 7):
         assert REGISTRY.get_sample_value("graphql_subscriptions_open") == before + 2
     assert REGISTRY.get_sample_value("graphql_subscriptions_open") == before
+
+
+def test_a_templated_record_is_the_record_logging_would_make_with_its_own_time(monkeypatch):
+    class Tagged(logging.LogRecord):
+        pass
+
+    monkeypatch.setattr(logging, "getLogRecordFactory", lambda: Tagged)  # an installed factory is honoured
+    template = RecordTemplate("graph.request", logging.INFO, "graphql operation")
+    before = time.time()
+    first = template.record(fields={"n": 1})
+    second = template.record(fields={"n": 2})
+    after = time.time()
+    made = logging.LogRecord("graph.request", logging.INFO, logs.__file__, 0, "graphql operation", (), None)
+    times = {"created", "msecs", "relativeCreated", "fields"}
+    for record in (first, second):
+        assert type(record) is Tagged
+        assert {k: v for k, v in vars(record).items() if k not in times} == {
+            k: v for k, v in vars(made).items() if k not in times
+        }
+        assert before <= record.created <= after
+        assert record.msecs == int((record.created - int(record.created)) * 1000)
+        assert abs(record.relativeCreated - made.relativeCreated - (record.created - made.created) * 1000) < 1
+    assert (first.fields, second.fields) == ({"n": 1}, {"n": 2})
+    assert orjson.loads(JsonFormatter().format(second))["n"] == 2

@@ -24,10 +24,11 @@ from starlette.requests import Request
 from graph import metrics
 from graph.http.headers import Headers
 from graph.http.params import Params, RequestError
-from graph.logs import redacted
+from graph.logs import RecordTemplate, redacted
 from graph.request_ids import new_request_id
 
 log = logging.getLogger("graph.request")
+OPERATION_RECORDS = RecordTemplate(log.name, logging.INFO, "graphql operation")
 
 Run = Callable[[Request, Headers, Params, str, str], Awaitable[tuple[dict[str, Any], int, bool]]]
 
@@ -110,10 +111,8 @@ def _record(
     if settings.log_variables:
         fields["variables"] = redacted(params.variables)
     if log.isEnabledFor(logging.INFO):
-        # makeRecord + handle is log.info without its walk up the stack for the caller's file and line.
-        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "graphql operation", (), None)
-        record.fields = fields
-        log.handle(record)
+        # log.info without its walk up the stack for the caller's file and line, or LogRecord's lookups.
+        log.handle(OPERATION_RECORDS.record(fields=fields))
     if span is not None:
         span.update_name(f"graphql {name}" if name else "graphql")
         span.set_attribute("graphql.operation.name", name or "")

@@ -1,6 +1,7 @@
 """Media types, status codes and caching headers of GraphQL responses."""
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -49,10 +50,22 @@ def retry_after_headers(body: dict[str, Any]) -> dict[str, str]:
     return {"retry-after": str(max(waits))}
 
 
+class GraphQLResponse(Response):
+    """Starlette's Response, its header list built directly: every GraphQL response has a JSON body."""
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        raw_headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()
+        ]
+        raw_headers.append((b"content-length", str(len(self.body)).encode("latin-1")))
+        raw_headers.append((b"content-type", self.media_type.encode("latin-1")))
+        self.raw_headers = raw_headers
+
+
 def graphql_response(
     body: Any, media_type: str, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers or {})
+    return GraphQLResponse(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
 
 
 def etag_of(content: bytes) -> str:
