@@ -1,5 +1,6 @@
 """`serve --workers 2`: two processes on one port; /metrics on either reports both, logs are JSON."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -31,6 +32,12 @@ def test_metrics_from_any_worker_add_up_every_worker(database_url, tmp_path):
     env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "POOL_MIN_SIZE": "1", "POOL_MAX_SIZE": "1"}
     with running_servers(database_url, tmp_path, 1, workers=2, env=env) as (server,):
         assert not stale.exists(), "serve must clear the directory's old files"
+        # The server answers as soon as one worker is up; the other may still be
+        # starting. Both have sampled their pools (one connection each) once the sum is 2.
+        deadline = time.monotonic() + 30
+        while scrape(server.url).get(("db_pool_size", ())) != 2:
+            assert time.monotonic() < deadline, "the second worker never started"
+            time.sleep(0.1)
 
         def ask(_: int) -> int:
             response = httpx.post(
