@@ -12,6 +12,7 @@ import orjson
 import pytest
 from graphql import parse
 
+from db.pool import Database
 from graph.planned import PlannedExecution
 from graph.planned.json_sql import MAX_KEYS, JsonStatement
 from graph.schema import schema
@@ -134,3 +135,21 @@ async def test_a_variable_that_names_the_row_reuses_the_statement(conn, db, sett
         plan = execution.plan_for(document, None)
         assert plan.statement_reusable is reusable
         assert len(plan.statements) == (1 if reusable else 0)
+
+
+async def test_the_one_statement_is_awaited_by_the_request_itself(conn, db, settings, monkeypatch) -> None:
+    """No shielding task (db/pool.py `_once`): nothing but a shutdown can cancel a request's sole statement."""
+    author = await factories.user(conn)
+    await factories.article(conn, author["id"], "Alone")
+
+    def no_task(*_args):
+        raise AssertionError("the sole statement ran in a shielding task")
+
+    monkeypatch.setattr(Database, "_once", no_task)
+    execution = PlannedExecution(schema)
+    query = f'{{ user(username: "{author["username"]}") {{ articles(first: 1) {{ edges {{ node {{ title }} }} }} }} }}'
+    data = await execution.answer(query, None, None, context_for(db, settings, None))
+    assert execution.answered["one_statement"] == 1
+    assert decoded(data)["user"]["articles"]["edges"] == [{"node": {"title": "Alone"}}]
+    with pytest.raises(AssertionError, match="shielding task"):
+        await db.fetchval("SELECT 1")  # every other statement still runs in one

@@ -28,7 +28,7 @@ from db.articles import ARTICLE_COLUMNS, ARTICLE_FILTER, AUTHORED_ORDER, FAVORIT
 from db.articles import ArticleOrder as DbArticleOrder
 from db.comments import COMMENT_COLUMNS, COMMENTS_ORDER
 from db.keyset import SortKey, Window
-from db.pool import Queryable
+from db.pool import Database
 from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER, USER_COLUMNS, USERS_ORDER
 from graph.pagination import MAX_PAGE_SIZE
 from graph.planned.arguments import Fallback, article_filter, field_args, window
@@ -42,9 +42,9 @@ class NotCompilable(Exception):
     """The plan needs something one statement cannot say; the planned executor serves it."""
 
 
-async def run(db: Queryable, sql: str, params: list[Any]) -> str:
-    """Run a statement from `statement_for`: the `data` object as JSON text."""
-    return await db.fetchval(sql, *params)
+async def run(db: Database, sql: str, params: list[Any]) -> str:
+    """Run a statement from `statement_for`: the `data` object as JSON text (the request's only statement)."""
+    return await db.fetchval_sole(sql, *params)
 
 
 @dataclass(frozen=True, slots=True)
