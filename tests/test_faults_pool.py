@@ -328,3 +328,22 @@ async def test_reopening_an_idle_connection_gives_up_within_the_acquire_timeout(
     finally:
         db.pool.terminate()
         server.close()
+
+
+async def test_borrowers_waiting_for_a_connection_are_served_in_arrival_order(database_url: str) -> None:
+    """Waiting is first come first served (db/pool.py): a borrower arriving while others wait queues behind them."""
+    db = await _pool(database_url, "fair_order", min_size=1, max_size=1)
+    served: list[int] = []
+
+    async def borrower(n: int) -> None:
+        served.append(await db.fetchval("SELECT $1::int FROM pg_sleep(0.01)", n))
+
+    try:
+        tasks = []
+        for n in range(40):
+            tasks.append(asyncio.create_task(borrower(n)))
+            await asyncio.sleep(0.004)  # arrivals keep coming while the one connection is busy
+        await asyncio.gather(*tasks)
+    finally:
+        await db.close()
+    assert served == sorted(served)
