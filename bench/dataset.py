@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.cluster import Cluster
+from bench.shapes import Params
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRAPHILE_FUNCTIONS = Path(__file__).resolve().parent / "postgraphile" / "functions.sql"
@@ -73,3 +74,13 @@ async def prepare(cluster: Cluster, size: Size) -> Dataset:
     finally:
         await connection.close()
     return Dataset(url=url, size=size, writer_id=writer_id, reader_id=READER_ID, article_count=size.articles)
+
+
+async def reader_params(dataset: Dataset) -> Params:
+    """What the anonymous read shapes ask about: the reader's username (tools that load no writes)."""
+    connection = await asyncpg.connect(dataset.url)
+    try:
+        username = await connection.fetchval("SELECT username FROM users WHERE id = $1", dataset.reader_id)
+    finally:
+        await connection.close()
+    return Params(username=username, writer="", article_ids=[])

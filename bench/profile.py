@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.cluster import start_cluster
-from bench.dataset import SIZES, prepare
+from bench.dataset import SIZES, prepare, reader_params
 from bench.load import ensure_wrk, run_wrk
 from bench.shapes import SHAPES, Params
 from bench.systems import ROOT, System
@@ -134,14 +134,7 @@ async def main(argv: list[str] | None = None) -> int:
     system = System("ours", 1)
     try:
         dataset = await prepare(cluster, SIZES[args.size])
-        import asyncpg
-
-        connection = await asyncpg.connect(dataset.url)
-        try:
-            username = await connection.fetchval("SELECT username FROM users WHERE id = $1", dataset.reader_id)
-        finally:
-            await connection.close()
-        params = Params(username=username, writer="", article_ids=[])
+        params = await reader_params(dataset)
         with tempfile.TemporaryDirectory() as directory:
             system.start(dataset.url, secrets.token_urlsafe(48), Path(directory) / "server.log")
             system.wait_ready()

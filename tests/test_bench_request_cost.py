@@ -1,0 +1,25 @@
+"""bench/request_cost.py: Python instructions per request, counted in process."""
+
+import orjson
+
+from bench.request_cost import count
+from bench.shapes import Q1
+from graph.app import create_app
+from tests import factories
+
+
+async def test_a_planned_request_is_counted_the_same_every_time(settings, conn) -> None:
+    author = await factories.user(conn)
+    for title in ("First", "Second"):
+        await factories.article(conn, author["id"], title)
+    body = orjson.dumps({"query": Q1.ours, "variables": {"username": author["username"]}})
+    costs = [await count(create_app(settings), "/graphql", body, requests=16, concurrency=4) for _ in range(2)]
+    for cost in costs:
+        assert cost.status == 200
+        edges = orjson.loads(cost.body)["data"]["user"]["articles"]["edges"]
+        assert sorted(edge["node"]["title"] for edge in edges) == ["First", "Second"]
+        assert cost.requests == 16
+        assert any("graphql_post (graph/http/endpoint.py)" == name for name, _ in cost.top(200))
+    first, second = (cost.per_request for cost in costs)
+    assert 1_000 < first < 20_000
+    assert abs(first - second) / first < 0.02  # a count, not a clock: runs agree
