@@ -67,8 +67,8 @@ async def graphql_post(request: Request) -> Response:
         body, status, _ = await _run(request, headers, request_params.from_mapping(data), "POST", media_type)
     except RequestError as error:
         return _request_error(error, media_type)
-    headers = {"cache-control": "no-store", **retry_after_headers(body)}
-    return graphql_response(body, media_type, status=status, headers=headers)
+    response_headers = {"cache-control": "no-store", **retry_after_headers(body)}
+    return graphql_response(body, media_type, status=status, headers=response_headers)
 
 
 async def graphql_get(request: Request) -> Response:
