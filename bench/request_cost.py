@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from asgi_lifespan import LifespanManager
 
 from bench.cluster import start_cluster
 from bench.dataset import SIZES, prepare, reader_params
@@ -57,53 +58,17 @@ def _where(code: Any) -> str:
     return f"{code.co_name} ({path})"
 
 
-async def _lifespan(app: App) -> tuple[dict[str, Any], Callable[[], Any]]:
-    """Starts the app's lifespan; returns its state and a coroutine function that shuts it down."""
-    state: dict[str, Any] = {}
-    inbox: asyncio.Queue = asyncio.Queue()
-    outbox: asyncio.Queue = asyncio.Queue()
-    await inbox.put({"type": "lifespan.startup"})
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": state}
-    task = asyncio.create_task(app(scope, inbox.get, outbox.put))
-    message = await outbox.get()
-    if message["type"] != "lifespan.startup.complete":
-        raise RuntimeError(f"the app did not start: {message}")
-
-    async def shutdown() -> None:
-        await inbox.put({"type": "lifespan.shutdown"})
-        await outbox.get()
-        await task
-
-    return state, shutdown
-
-
 async def count(app: App, path: str, body: bytes, *, requests: int = 200, concurrency: int = 8) -> Cost:
     """Instructions per request for POST `path` with `body`, after a warm-up, `concurrency` requests at a time."""
-    state, shutdown = await _lifespan(app)
     headers = [(b"host", b"bench"), (b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
     last: list[dict] = []
-
-    async def one() -> None:
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-            "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": state.copy(),
-        }  # fmt: skip
-
-        async def receive() -> dict:
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        sent: list[dict] = []
-        await app(scope, receive, _appender(sent))
-        last[:] = sent
-
-    async def batch(total: int) -> None:
-        for _ in range(total // concurrency):
-            await asyncio.gather(*(one() for _ in range(concurrency)))
-
     instructions: Counter[str] = Counter()
 
     def trace(frame: Any, event: str, _arg: Any) -> Any:
+        # asyncio's own event loop is Python; uvloop's (the server's) is C. Its
+        # turns depend on timing, so they are left out either way.
+        if frame.f_code.co_filename.endswith(LOOP_FILES):
+            return None
         frame.f_trace_opcodes = True
         return each
 
@@ -112,32 +77,39 @@ async def count(app: App, path: str, body: bytes, *, requests: int = 200, concur
             instructions[_where(frame.f_code)] += 1
         return each
 
-    def trace_outside_the_loop(frame: Any, event: str, arg: Any) -> Any:
-        # asyncio's own event loop is Python; uvloop's (the server's) is C. Its
-        # turns depend on timing, so they are left out either way.
-        if frame.f_code.co_filename.endswith(LOOP_FILES):
-            return None
-        return trace(frame, event, arg)
+    async with LifespanManager(app) as manager:  # its app puts the lifespan's state in every scope
 
-    try:
+        async def one() -> None:
+            scope = {
+                "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                "headers": headers, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+            }  # fmt: skip
+
+            async def receive() -> dict:
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            sent: list[dict] = []
+
+            async def send(message: dict) -> None:
+                sent.append(message)
+
+            await manager.app(scope, receive, send)
+            last[:] = sent
+
+        async def batch(total: int) -> None:
+            for _ in range(total // concurrency):
+                await asyncio.gather(*(one() for _ in range(concurrency)))
+
         await batch(max(concurrency, requests // 2))  # warm-up: plans, caches, prepared statements
         counted = requests // concurrency * concurrency
-        sys.settrace(trace_outside_the_loop)
+        sys.settrace(trace)
         try:
             await batch(counted)
         finally:
             sys.settrace(None)
-    finally:
-        await shutdown()
     start, *chunks = last
     return Cost(counted, instructions, start["status"], b"".join(chunk.get("body", b"") for chunk in chunks))
-
-
-def _appender(sent: list[dict]) -> Callable[[dict], Any]:
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    return send
 
 
 def _ours(database_url: str, jwt_secret: str) -> App:

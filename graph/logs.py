@@ -22,14 +22,6 @@ class JsonFormatter(logging.Formatter):
     # (whole second, its text): one strftime per second instead of one per line, a line per operation.
     _second: tuple[int, str] = (-1, "")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The line never shows a thread or process, so records need not look
-        # them up (Python's documented logging optimization; a line per operation).
-        logging.logThreads = False
-        logging.logProcesses = False
-        logging.logMultiprocessing = False
-
     def _time(self, record: logging.LogRecord) -> str:
         whole = int(record.created)
         second, text = self._second
