@@ -1,6 +1,7 @@
 """Every setting the service reads, from the environment (pydantic-settings).
 
-The README lists each one with its default; keep the two in step.
+docs/settings.md is rendered from these fields and their descriptions
+(`python -m graph export-schema`; `--check` and a test fail when it is stale).
 """
 
 from functools import lru_cache
@@ -14,32 +15,48 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
-    environment: Literal["development", "production"] = "development"
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production turns GraphiQL and introspection off by default and requires JWT_SECRET.",
+    )
     database_url: str | None = Field(
         default=None,
         description="PostgreSQL URL. Unset: an embedded PostgreSQL is started with its data under DATA_DIR.",
     )
-    data_dir: Path = Path(".data")
+    data_dir: Path = Field(
+        default=Path(".data"),
+        description="The embedded PostgreSQL's data and the generated development JWT secret.",
+    )
 
-    pool_min_size: int = Field(default=2, ge=0)
-    pool_max_size: int = Field(default=10, ge=1)
-    pool_acquire_timeout: float = Field(default=5.0, gt=0, description="Seconds to wait for a free connection.")
-    command_timeout: float = Field(default=10.0, gt=0, description="Seconds one SQL statement may run.")
+    pool_min_size: int = Field(default=2, ge=0, description="Connections the pool keeps open.")
+    pool_max_size: int = Field(default=10, ge=1, description="Most connections the pool opens (per worker process).")
+    pool_acquire_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to wait for a free connection before SERVICE_UNAVAILABLE."
+    )
+    command_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds one SQL statement may run (asyncpg's clock: it cancels the query, "
+        "the connection stays usable).",
+    )
     statement_timeout: float | None = Field(
         default=None,
         ge=0,
-        description="PostgreSQL's own statement_timeout, seconds; unset: COMMAND_TIMEOUT; 0: not sent (PgBouncer).",
+        description="PostgreSQL's own statement_timeout in seconds, sent as a startup parameter; "
+        "unset: COMMAND_TIMEOUT; 0: not sent (required behind PgBouncer).",
     )
     statement_cache_size: int = Field(
         default=1024, ge=0, description="asyncpg prepared-statement cache; 0 behind PgBouncer (transaction mode)."
     )
 
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field(default="127.0.0.1", description="Where `serve` listens (its --host wins).")
+    port: int = Field(default=8000, description="The port `serve` listens on (its --port wins).")
     shutdown_timeout: float = Field(
         default=10.0, gt=0, description="On SIGTERM, seconds in-flight requests get to finish before being cancelled."
     )
-    workers: int = Field(default=1, ge=1, description="Worker processes of `serve` (its --workers wins).")
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes of `serve` (its --workers wins); the Docker image sets 2."
+    )
     graphiql: bool | None = Field(default=None, description="Serve GraphiQL; unset: on in development only.")
 
     persisted_queries: Literal["automatic", "allowlist", "off"] = Field(
@@ -51,12 +68,23 @@ class Settings(BaseSettings):
     )
     cache_max_age: int = Field(default=60, ge=0, description="max-age of anonymous GET responses, seconds.")
     batching: bool = Field(default=False, description="Accept a JSON array of operations in one POST.")
-    batch_max_size: int = Field(default=10, ge=1)
+    batch_max_size: int = Field(default=10, ge=1, description="Most operations in one batch.")
 
-    introspection: bool | None = Field(default=None, description="Schema introspection; unset: on in development only.")
-    max_query_length: int = Field(default=20_000, ge=1, description="Longest GraphQL document, in characters.")
-    max_query_tokens: int = Field(default=2_000, ge=1, description="Most lexical tokens (and comments) in a document.")
-    max_query_depth: int = Field(default=15, ge=1, description="Deepest field nesting, through fragments.")
+    introspection: bool | None = Field(
+        default=None,
+        description="Schema introspection; unset: on in development only. Off, errors carry no 'Did you mean' hints.",
+    )
+    max_query_length: int = Field(
+        default=20_000,
+        ge=1,
+        description="Longest GraphQL document, in characters (checked before parsing and before an APQ is stored).",
+    )
+    max_query_tokens: int = Field(
+        default=2_000, ge=1, description="Most lexical tokens (and comments) in a document; the lexer stops there."
+    )
+    max_query_depth: int = Field(
+        default=15, ge=1, description="Deepest field nesting, through fragments (the full introspection query is 15)."
+    )
     max_query_aliases: int = Field(default=20, ge=0, description="Most aliased fields in a document.")
     max_query_field_repeats: int = Field(
         default=20, ge=1, description="Most times one field (response key) occurs in one selection set."
@@ -65,7 +93,9 @@ class Settings(BaseSettings):
         default=1_000, ge=1, description="Most fields in an operation with its fragments expanded (not times rows)."
     )
     max_query_directives: int = Field(default=20, ge=0, description="Most directives in a document.")
-    max_query_cost: int = Field(default=20_000, ge=1, description="Most objects an operation may ask for (cost.py).")
+    max_query_cost: int = Field(
+        default=20_000, ge=1, description="Most objects an operation may ask for (see docs/security.md)."
+    )
 
     csrf_prevention: bool = Field(
         default=True, description="Refuse requests a browser sends cross-origin without a preflight (Apollo's rule)."
@@ -75,19 +105,32 @@ class Settings(BaseSettings):
         description="Comma-separated headers any of which (non-empty) lets a request without a JSON Content-Type in.",
     )
 
-    login_attempts_per_account: int = Field(default=10, ge=1, description="Login attempts per email per window.")
-    login_attempts_per_address: int = Field(default=100, ge=1, description="Login attempts per address per window.")
-    login_attempt_window_seconds: int = Field(default=900, ge=1, description="The fixed window of the login limits.")
+    login_attempts_per_account: int = Field(
+        default=10, ge=1, description="Login attempts per email per window (a success clears the count)."
+    )
+    login_attempts_per_address: int = Field(
+        default=100, ge=1, description="Login attempts per client address per window."
+    )
+    login_attempt_window_seconds: int = Field(
+        default=900, ge=1, description="Seconds: the fixed window of both login limits."
+    )
     trusted_proxies: str = Field(
         default="",
-        description="Comma-separated proxy addresses/networks whose X-Forwarded-For is believed; empty: none.",
+        description="Comma-separated proxy addresses or networks whose X-Forwarded-For is believed; "
+        "empty: the TCP peer is the client.",
     )
 
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-    log_variables: bool = Field(
-        default=False, description="Put each operation's variables in its log line (passwords and tokens redacted)."
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Level of our loggers and uvicorn's."
     )
-    metrics: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    log_variables: bool = Field(
+        default=False,
+        description="Put each operation's variables in its log line (keys naming a password, token, secret or "
+        "authorization are redacted).",
+    )
+    metrics: bool = Field(
+        default=True, description="Serve Prometheus metrics at /metrics (false: 404 and nothing recorded)."
+    )
     tracing: Literal["off", "otlp", "console"] = Field(
         default="off",
         description="OpenTelemetry spans per operation and SQL statement: otlp (OTEL_EXPORTER_OTLP_* env), console.",
@@ -95,25 +138,55 @@ class Settings(BaseSettings):
 
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default=[],
-        description="Comma-separated browser origins allowed for CORS and the WebSocket; development adds localhost.",
+        description="Comma-separated browser origins allowed by CORS and for WebSocket handshakes (* for any); "
+        "development also allows localhost, 127.0.0.1 and [::1] on any port.",
     )
-    ws_max_connections: int = Field(default=1000, ge=1, description="Open WebSockets per process.")
-    ws_max_subscriptions: int = Field(default=20, ge=1, description="Operations in flight per WebSocket.")
-    ws_max_message_bytes: int = Field(default=65536, ge=1024, description="Largest WebSocket message accepted.")
-    ws_init_timeout: float = Field(default=10.0, gt=0, description="Seconds a socket may wait to send connection_init.")
+    ws_max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open WebSockets per process; beyond it a handshake is closed with 1013 (try again later).",
+    )
+    ws_max_subscriptions: int = Field(
+        default=20,
+        ge=1,
+        description="Operations in flight per WebSocket; beyond it a subscribe gets an error message with BAD_REQUEST.",
+    )
+    ws_max_message_bytes: int = Field(
+        default=65536,
+        ge=1024,
+        description="Largest WebSocket message `serve` accepts, bytes (uvicorn closes with 1009).",
+    )
+    ws_init_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a socket may take to send connection_init (then it is closed with 4408).",
+    )
     listener_database_url: str | None = Field(
         default=None,
-        description="Where the LISTEN connection goes; unset: DATABASE_URL. Behind PgBouncer, PostgreSQL itself.",
+        description="Where the LISTEN connection for subscriptions goes; unset: DATABASE_URL. Behind PgBouncer, "
+        "point it at PostgreSQL itself (LISTEN needs a session of its own).",
     )
     listener_reconnect_delay: float = Field(
-        default=0.05, gt=0, description="First backoff (seconds, doubling to 5) after the LISTEN connection is lost."
+        default=0.05,
+        gt=0,
+        description="First wait in seconds (doubling up to 5, with jitter) before the lost LISTEN connection "
+        "reconnects.",
     )
     subscription_buffer: int = Field(
-        default=1000, ge=1, description="Events a slow subscriber may have waiting before it is ended."
+        default=1000,
+        ge=1,
+        description="Events a slow subscriber may have waiting; beyond it the subscription ends with "
+        "SERVICE_UNAVAILABLE (subscribe again) instead of skipping events.",
     )
 
-    jwt_secret: SecretStr | None = None
-    jwt_lifetime_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="At least 32 bytes. Unset in development: generated once into DATA_DIR/jwt_secret (mode 0600). "
+        "Unset in production: the server refuses to start.",
+    )
+    jwt_lifetime_seconds: int = Field(
+        default=14 * 24 * 3600, gt=0, description="How long a token is valid, seconds (14 days)."
+    )
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
