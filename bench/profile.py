@@ -6,7 +6,7 @@ each shape with wrk while py-spy samples the worker, and prints the
 functions with the most samples: own time (the frame on top of the stack)
 and cumulative (anywhere on the stack, counted once per sample). Only
 samples where Python was running count (py-spy drops idle threads), so the
-shares are of the worker's busy CPU. bench/PROFILE.md keeps what it found.
+shares are of the worker's busy CPU. docs/benchmark.md ("Profiles") keeps what it found.
 """
 
 import argparse

@@ -8,7 +8,7 @@ on the benchmark's throwaway cluster and data set, and counts under
 function. The count is the same on every run, so a change to the request path
 shows as a difference in instructions (what C code does inside one call,
 orjson or asyncpg's protocol, is not counted). Timing stays the benchmark's
-job; bench/PROFILE.md has both.
+job; docs/benchmark.md ("Profiles") has both.
 """
 
 import argparse

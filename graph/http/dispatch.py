@@ -1,6 +1,6 @@
 """GET and POST /graphql go straight to their handlers, past FastAPI's per-request machinery.
 
-Profiled under load (bench/PROFILE.md), FastAPI's way to a handler (its
+Profiled under load (docs/benchmark.md, "Profiles"), FastAPI's way to a handler (its
 middleware stack, route matching, dependency solving, two exit stacks, its
 OpenTelemetry checks) was ~10% of the CPU of a small planned query. The two
 GraphQL handlers need none of it: they take the Request and return a
