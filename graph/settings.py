@@ -68,7 +68,11 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(default=20_000, ge=1, description="Most objects an operation may ask for (cost.py).")
 
     csrf_prevention: bool = Field(
-        default=True, description="Refuse requests a browser sends cross-origin without a preflight (Apollo's rule)."
+        default=True, description="Refuse POSTs a browser sends cross-origin without a preflight (Apollo's rule)."
+    )
+    csrf_prevention_get: bool = Field(
+        default=False,
+        description="Apply the same rule to GET, as Apollo Server does; for cookie authentication added in front.",
     )
     csrf_prevention_headers: str = Field(
         default="x-apollo-operation-name,apollo-require-preflight",

@@ -271,7 +271,7 @@ async def test_deeply_nested_variables_within_the_json_bound_are_bad_user_input(
         response = await http.post("/graphql", content=body, headers={"content-type": "application/json"})
     else:
         params = {"query": query, "variables": variables}
-        response = await http.get("/graphql", params=params, headers={"apollo-require-preflight": "1"})
+        response = await http.get("/graphql", params=params)
 
     assert response.status_code == 200
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -3,6 +3,7 @@
 import asyncio
 import json
 
+import httpx
 import pytest
 import websockets
 
@@ -15,6 +16,8 @@ LIMITS = {
     "WS_MAX_CONNECTIONS": "2",
     "WS_MAX_SUBSCRIPTIONS": "2",
     "WS_MAX_MESSAGE_BYTES": "2048",
+    # Apollo's rule for GET too (cookie authentication in front): every socket here opens all the same.
+    "CSRF_PREVENTION_GET": "true",
 }
 SUBSCRIBE = {"query": "subscription { articleCreated { id } }"}
 
@@ -30,6 +33,18 @@ async def open_acknowledged(url: str, **options):
     await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
     assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "connection_ack"}
     return ws
+
+
+async def test_the_strict_get_rule_refuses_a_plain_get_but_not_the_socket_handshake(server) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        refused = await http.get("/graphql", params={"query": "{ tags { name } }"})
+        let_in = await http.get(
+            "/graphql", params={"query": "{ tags { name } }"}, headers={"apollo-require-preflight": "1"}
+        )
+    assert refused.status_code == 400 and "Cross-Site Request Forgery" in refused.json()["errors"][0]["message"]
+    assert let_in.json() == {"data": {"tags": []}}
+    ws = await open_acknowledged(server.ws_url)  # its handshake is a GET without the header
+    await ws.close()
 
 
 async def test_connections_beyond_the_per_process_cap_are_told_to_try_later(server) -> None:
