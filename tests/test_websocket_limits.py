@@ -63,6 +63,21 @@ async def test_connections_beyond_the_per_process_cap_are_told_to_try_later(serv
     await again.close()
 
 
+async def test_a_subscription_with_a_size_out_of_range_is_bad_user_input_not_a_cost_error(server) -> None:
+    query = "subscription($n: Int) { articleCreated { author { articles(first: $n) { edges { node { id } } } } } }"
+    ws = await open_acknowledged(server.ws_url)
+    try:
+        payload = {"query": query, "variables": {"n": 100000}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert message["id"] == "1" and message["type"] == "error"
+        assert [error["extensions"] for error in message["payload"]] == [
+            {"code": "BAD_USER_INPUT", "argument": "first"}
+        ]
+    finally:
+        await ws.close()
+
+
 async def test_subscriptions_beyond_the_per_socket_cap_get_a_coded_error(server) -> None:
     ws = await open_acknowledged(server.ws_url)
     try:
