@@ -7,6 +7,7 @@
   union name to its concrete types), so fragments on `Node` match.
 """
 
+from functools import cache
 from pathlib import Path
 
 import orjson
@@ -31,9 +32,15 @@ def possible_types() -> dict[str, list[str]]:
     return dict(sorted(found.items()))
 
 
+@cache
+def sdl() -> str:
+    """The schema as `schema.graphql` holds it; also served at /schema.graphql (graph/http/landing.py)."""
+    return print_schema(schema) + "\n"
+
+
 def rendered() -> dict[str, str]:
     return {
-        "schema.graphql": print_schema(schema) + "\n",
+        "schema.graphql": sdl(),
         "artifacts/introspection.json": _json(introspection_from_schema(schema._schema)),
         "artifacts/possible-types.json": _json(possible_types()),
     }
