@@ -324,7 +324,7 @@ describe("urql over subscriptionExchange", () => {
           },
         }),
       ],
-      fetchOptions: () => ({ headers: token ? { authorization: `Bearer ${token}` } : {} }),
+      fetchOptions: () => ({ headers: { authorization: token ? `Bearer ${token}` : "" } }),
     });
     return { client, live: ws.live, dispose: () => ws.client.dispose() };
   }

@@ -1,11 +1,12 @@
-// urql with Graphcache fed the exported introspection (schema awareness) and
-// persistedExchange, against the live server.
+// urql against the live server, set up as its docs do: at its defaults (queries
+// as GET, no extra headers), then with Graphcache fed the exported
+// introspection (schema awareness) and persistedExchange at its defaults.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 
-import { Client, fetchExchange, gql } from "@urql/core";
+import { Client, cacheExchange as documentCacheExchange, fetchExchange, gql } from "@urql/core";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { persistedExchange } from "@urql/exchange-persisted";
 
@@ -85,7 +86,11 @@ const NODE = gql`
   }
 `;
 
-const sha256 = async (query) => createHash("sha256").update(query).digest("hex");
+const sha256 = (text) => createHash("sha256").update(text).digest("hex");
+
+// Authorization as urql's docs set it up ("Setting up the Client"): the only
+// option beyond the defaults. Queries go out as GET within the URL limit.
+const fetchOptions = (token) => () => ({ headers: { authorization: token ? `Bearer ${token}` : "" } });
 
 function urql(url, { token, persisted = false, schemaAware = true } = {}) {
   const recorder = recordingFetch();
@@ -97,31 +102,90 @@ function urql(url, { token, persisted = false, schemaAware = true } = {}) {
       if (severity !== "debug") warnings.push(message);
     },
   });
-  const exchanges = persisted
-    ? [cache, persistedExchange({ preferGetForPersistedQueries: true, generateHash: sha256 }), fetchExchange]
-    : [cache, fetchExchange];
-  const client = new Client({
-    url,
-    exchanges,
-    fetch: recorder.fetch,
-    preferGetMethod: false,
-    // GETs (hashed persisted queries) carry no Content-Type: the server's CSRF
-    // prevention, like Apollo Server's, wants a preflight header on them.
-    fetchOptions: () => ({
-      headers: { "apollo-require-preflight": "true", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    }),
-  });
+  const exchanges = persisted ? [cache, persistedExchange(), fetchExchange] : [cache, fetchExchange];
+  const client = new Client({ url, exchanges, fetch: recorder.fetch, fetchOptions: fetchOptions(token) });
   return { client, calls: recorder.calls, warnings };
 }
 
+const VIEWER = gql`
+  query Viewer {
+    viewer {
+      user {
+        username
+      }
+    }
+  }
+`;
+
+// One server for the file: both suites read the same seeded data.
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+});
+
+describe("urql at its defaults", () => {
+
+  test("a query goes out as GET, with no Content-Type and no preflight header, and gets data", async () => {
+    const recorder = recordingFetch();
+    const client = new Client({
+      url: server.url,
+      exchanges: [documentCacheExchange, fetchExchange],
+      fetch: recorder.fetch,
+    });
+
+    const result = await client.query(ARTICLES, { first: 2 }).toPromise();
+
+    assert.equal(result.error, undefined);
+    assert.equal(result.data.articles.edges.length, 2);
+    const [call] = recorder.calls;
+    assert.equal(recorder.calls.length, 1);
+    assert.equal(call.method, "GET");
+    assert.equal(call.status, 200);
+    assert.equal(call.headers["content-type"], undefined);
+    assert.deepEqual(Object.keys(call.headers), ["accept"], "no Content-Type, no preflight header");
+  });
+
+  test("signed in with the bearer header, a query still goes out as GET and answers for the viewer", async () => {
+    const { token, user } = await signUp(server.url);
+    const recorder = recordingFetch();
+    const client = new Client({
+      url: server.url,
+      exchanges: [documentCacheExchange, fetchExchange],
+      fetch: recorder.fetch,
+      fetchOptions: fetchOptions(token),
+    });
+
+    const result = await client.query(VIEWER, {}).toPromise();
+
+    assert.equal(result.error, undefined);
+    assert.equal(result.data.viewer.user.username, user.username);
+    assert.equal(recorder.calls[0].method, "GET");
+  });
+
+  test("a mutation goes out as POST with a JSON body", async () => {
+    const { token } = await signUp(server.url);
+    const recorder = recordingFetch();
+    const client = new Client({
+      url: server.url,
+      exchanges: [documentCacheExchange, fetchExchange],
+      fetch: recorder.fetch,
+      fetchOptions: fetchOptions(token),
+    });
+    const list = await client.query(ARTICLES, { first: 1 }).toPromise();
+
+    const result = await client.mutation(FAVORITE, { articleId: list.data.articles.edges[0].node.id }).toPromise();
+
+    assert.equal(result.error, undefined);
+    assert.deepEqual(result.data.favoriteArticle.errors, []);
+    assert.equal(recorder.calls[1].method, "POST");
+    assert.match(recorder.calls[1].headers["content-type"], /^application\/json/);
+  });
+});
+
 describe("urql with Graphcache", () => {
-  let server;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server?.stop();
-  });
 
   test("a query result is served from the normalized cache afterwards", async () => {
     const { client, calls, warnings } = urql(server.url);
@@ -200,7 +264,7 @@ describe("urql with Graphcache", () => {
     assert.equal(miss.response.errors[0].extensions.code, "PERSISTED_QUERY_NOT_FOUND");
     const hash = JSON.parse(miss.url.searchParams.get("extensions")).persistedQuery.sha256Hash;
     const retried = retry.body ?? Object.fromEntries(retry.url.searchParams);
-    assert.equal(createHash("sha256").update(retried.query).digest("hex"), hash);
+    assert.equal(sha256(retried.query), hash);
 
     const second = urql(server.url, { persisted: true });
     const secondResult = await second.client.query(TAGS, {}).toPromise();

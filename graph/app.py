@@ -17,6 +17,7 @@ from graph.health import router as health_router
 from graph.http.dispatch import App
 from graph.http.endpoint import router as http_router
 from graph.http.graphiql import assets_router as graphiql_assets
+from graph.http.landing import router as landing_router
 from graph.http.persisted import PersistedQueries
 from graph.limits import Limits
 from graph.metrics import metrics_router, pool_sampling
@@ -123,4 +124,5 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
     app.include_router(SubscriptionRouter(schema, settings, origins, websocket_context))
 
     app.include_router(health_router())
+    app.include_router(landing_router())
     return app

@@ -11,13 +11,19 @@ the number of IDs. Sizes come from literals or from the variables; an absent
 size is the argument's default, or the server's page size of 20.
 
 So `articles(first: 100) { edges { node { author { username } } } }` costs
-1 (articles) + 100 × (1 edge + 1 node + 1 author) = 301, and the same
-query with `first: 100000` costs 300,001, refused before any SQL runs
-(pagination.py would refuse it too, but only after sibling fields had
-started their own work).
+1 (articles) + 100 × (1 edge + 1 node + 1 author) = 301; nesting
+`comments(first: 100)` under each article multiplies again, which is what
+the limit refuses, before any SQL runs.
 
 Fragments are followed; each spread costs again (execution merges
 duplicate fields, so this can overestimate, never underestimate).
+
+A size is checked against its range (pagination.py) before it multiplies
+anything: `first: 100000` is the BAD_USER_INPUT the resolver would raise,
+whether written as a literal, a variable or a variable's default, and not
+QUERY_TOO_COMPLEX, so a client is told which argument is wrong rather
+than that its query is too big; and the whole operation is refused before
+any of it runs, rather than its siblings running first.
 """
 
 from typing import Any
@@ -44,7 +50,7 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
-from graph.pagination import DEFAULT_PAGE_SIZE
+from graph.pagination import DEFAULT_PAGE_SIZE, check_id_count, check_page_size
 
 _PER_ROW_FIELDS = frozenset({"edges", "nodes"})
 _META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
@@ -61,7 +67,10 @@ def select_operation(document: DocumentNode, operation_name: str | None) -> Oper
 def operation_cost(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None
 ) -> int:
-    """The cost of the operation that will run (0 when none can be picked: execution refuses it)."""
+    """The cost of the operation that will run (0 when none can be picked: execution refuses it).
+
+    Raises BadUserInput for a page size or ID list out of range.
+    """
     return _walk(schema, document, operation_name, variables or {})[0]
 
 
@@ -69,15 +78,18 @@ def static_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: s
     """The cost when no variable can change it (no page size or ID list comes from one); else None.
 
     Then it is a property of the document alone, and callers may cache it.
+    Raises BadUserInput for a literal size out of range; sizes from
+    variables (and their defaults, which a request may override) are left
+    to `operation_cost`.
     """
-    cost, reads_variables = _walk(schema, document, operation_name, {})
+    cost, reads_variables = _walk(schema, document, operation_name, None)
     return None if reads_variables else cost
 
 
 def _walk(
-    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict[str, Any] | None
 ) -> tuple[int, bool]:
-    """The operation's cost, and whether a variable sized any of it."""
+    """The operation's cost, and whether a variable sized any of it; `variables` None: the document alone."""
     operation = select_operation(document, operation_name)
     if operation is None:
         return 0, False
@@ -94,10 +106,11 @@ class _CostWalker:
         schema: GraphQLSchema,
         document: DocumentNode,
         operation: OperationDefinitionNode,
-        variables: dict[str, Any],
+        variables: dict[str, Any] | None,
     ) -> None:
         self.schema = schema
-        self.variables = dict(variables)
+        self.static = variables is None
+        self.variables = dict(variables or {})
         for definition in operation.variable_definitions or ():
             name = definition.variable.name.value
             if name not in self.variables and definition.default_value is not None:
@@ -166,13 +179,17 @@ class _CostWalker:
         given = {argument.name.value: argument.value for argument in node.arguments or ()}
         if "ids" in definition.args:
             ids = self._value(given.get("ids"))
-            return len(ids) if isinstance(ids, list) else 1
+            return check_id_count(len(ids) if isinstance(ids, list) else 1, given.get("ids"))
         sizes = [name for name in ("first", "last") if name in definition.args]
         if not sizes:
             return None
-        values = [value for name in sizes if isinstance(value := self._value(given.get(name)), int)]
+        values = [
+            check_page_size(name, value, given[name])
+            for name in sizes
+            if isinstance(value := self._value(given.get(name)), int)
+        ]
         if values:
-            return max(0, *values)
+            return max(values)
         default = definition.args[sizes[0]].default_value
         return default if isinstance(default, int) and default >= 0 else DEFAULT_PAGE_SIZE
 
@@ -181,6 +198,8 @@ class _CostWalker:
             return None
         if _mentions_variable(node):
             self.reads_variables = True
+            if self.static:
+                return None  # the request's variables decide; the cost of the document alone is not used
         return _literal(node, self.variables)
 
 
@@ -194,6 +213,8 @@ def _literal(node: ValueNode, variables: dict[str, Any]) -> Any:
     """The value of an argument as far as cost needs it: ints, lists, variables; anything else as None."""
     if isinstance(node, VariableNode):
         value = variables.get(node.name.value)
+        if type(value) is float and value.is_integer():
+            return int(value)  # Int coerces 100000.0 to 100000, so it must cost (and be checked) as that
         return value if type(value) in (int, list) else None
     if isinstance(node, IntValueNode):
         return int(node.value)

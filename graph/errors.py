@@ -1,15 +1,16 @@
 """Errors the edge raises on purpose, each with its `extensions.code` (http.md)."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, Node
 
 
 class CodedError(GraphQLError):
     code = "INTERNAL_SERVER_ERROR"
 
-    def __init__(self, message: str, **extensions: Any) -> None:
-        super().__init__(message, extensions={"code": self.code, **extensions})
+    def __init__(self, message: str, *, nodes: Node | Sequence[Node] | None = None, **extensions: Any) -> None:
+        super().__init__(message, nodes, extensions={"code": self.code, **extensions})
 
 
 class BadUserInput(CodedError):

@@ -105,7 +105,10 @@ def document_within_limits(
     if document is None:
         return None
     if cost is None:  # variables size a page: the cost is the request's
-        cost = operation_cost(schema, document, operation_name, variables)
+        try:
+            cost = operation_cost(schema, document, operation_name, variables)
+        except GraphQLError:
+            return None  # a size out of range
     return document if cost <= limits.max_cost else None
 
 
@@ -124,7 +127,10 @@ def _checked(
         return None, None
     if validate_within(schema, query, SPECIFIED_RULES, limits):
         return None, None
-    return document, _static_cost(schema, query, operation_name, limits)
+    try:
+        return document, _static_cost(schema, query, operation_name, limits)
+    except GraphQLError:
+        return None, None  # a literal size out of range
 
 
 class OperationLimits(SchemaExtension):
@@ -145,16 +151,20 @@ class OperationLimits(SchemaExtension):
             )
         )
         if not errors:
-            cost = cost_within(
-                execution_context.schema._schema,
-                execution_context.query,
-                execution_context.graphql_document,
-                execution_context.operation_name,
-                execution_context.variables,
-                limits,
-            )
-            if cost > limits.max_cost:
-                errors = [exceeded("cost", cost, limits.max_cost)]
+            try:
+                cost = cost_within(
+                    execution_context.schema._schema,
+                    execution_context.query,
+                    execution_context.graphql_document,
+                    execution_context.operation_name,
+                    execution_context.variables,
+                    limits,
+                )
+            except GraphQLError as out_of_range:  # BAD_USER_INPUT, as the resolver would have said
+                errors = [out_of_range]
+            else:
+                if cost > limits.max_cost:
+                    errors = [exceeded("cost", cost, limits.max_cost)]
         execution_context.pre_execution_errors = errors
         yield
 

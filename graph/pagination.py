@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+from graphql import Node
 
 from db.keyset import Page, SortKey, Window
 from graph.errors import BadUserInput
@@ -68,10 +69,23 @@ def decode_cursor(key: SortKey, cursor: str) -> tuple[Any, ...]:
         raise BadUserInput(f"Invalid cursor: {cursor!r}.") from None
 
 
-def _size(name: str, value: int) -> int:
+def check_page_size(name: str, value: int, node: Node | None = None) -> int:
+    """`value` when it is a page size a list takes; BAD_USER_INPUT otherwise.
+
+    The resolvers call it, and so does the cost walk (cost.py) before it
+    multiplies by the size, so a size out of range is this error however
+    it was written, never a cost error.
+    """
     if not 0 <= value <= MAX_PAGE_SIZE:
-        raise BadUserInput(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {value}.", argument=name)
+        raise BadUserInput(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {value}.", nodes=node, argument=name)
     return value
+
+
+def check_id_count(count: int, node: Node | None = None) -> int:
+    """The number of IDs `nodes(ids:)` takes at once, checked like a page size."""
+    if count > MAX_PAGE_SIZE:
+        raise BadUserInput(f"`ids` takes at most {MAX_PAGE_SIZE} IDs, got {count}.", nodes=node, argument="ids")
+    return count
 
 
 def window_for(args: PageArgs, key: SortKey) -> Window:
@@ -90,10 +104,10 @@ def window_for(args: PageArgs, key: SortKey) -> Window:
     if not backward and args.before is not None:
         raise BadUserInput("`first` pages forwards and goes with `after`, not `before`.")
     if backward:
-        limit = DEFAULT_PAGE_SIZE if args.last is None else _size("last", args.last)
+        limit = DEFAULT_PAGE_SIZE if args.last is None else check_page_size("last", args.last)
         cursor = args.before
     else:
-        limit = DEFAULT_PAGE_SIZE if args.first is None else _size("first", args.first)
+        limit = DEFAULT_PAGE_SIZE if args.first is None else check_page_size("first", args.first)
         cursor = args.after
     return Window(limit=limit, backward=backward, cursor=None if cursor is None else decode_cursor(key, cursor))
 

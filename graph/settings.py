@@ -98,7 +98,11 @@ class Settings(BaseSettings):
     )
 
     csrf_prevention: bool = Field(
-        default=True, description="Refuse requests a browser sends cross-origin without a preflight (Apollo's rule)."
+        default=True, description="Refuse POSTs a browser sends cross-origin without a preflight (Apollo's rule)."
+    )
+    csrf_prevention_get: bool = Field(
+        default=False,
+        description="Apply the same rule to GET, as Apollo Server does; for cookie authentication added in front.",
     )
     csrf_prevention_headers: str = Field(
         default="x-apollo-operation-name,apollo-require-preflight",

@@ -1,14 +1,16 @@
-"""CSRF prevention mirrors Apollo Server's `csrfPrevention` (graph/http/csrf.py)."""
+"""Cross-site request prevention: Apollo Server's rule for POST, for GET only when asked (graph/http/csrf.py)."""
 
 import json
 
 import pytest
 
 from graph.http.csrf import media_type_essence
+from graph.tokens import Tokens, signing_secret
 from tests import factories
 from tests.apps import client_with
 
 QUERY = "{ tags { name } }"
+NAMES = "query Names { users(first: 5) { edges { node { username } } } }"
 LOGIN = 'mutation { login(input: {email: "alice@example.com", password: "x"}) { token } }'
 SIMPLE_CONTENT_TYPES = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None]
 PREFLIGHT_HEADERS = ["x-apollo-operation-name", "apollo-require-preflight"]
@@ -56,36 +58,44 @@ async def test_a_json_post_needs_no_preflight_header(http):
     assert response.json() == {"data": {"tags": []}}
 
 
-async def test_a_get_without_content_type_or_preflight_header_is_refused(http):
-    response = await http.get("/graphql", params={"query": QUERY})
-    assert is_csrf_refusal(response)
+async def test_a_plain_get_without_any_header_answers_with_data(http, conn):
+    await factories.user(conn, "alice")
+    # What urql at its defaults, curl and a CDN send: no Content-Type, no preflight header.
+    response = await http.get("/graphql", params={"query": NAMES})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"users": {"edges": [{"node": {"username": "alice"}}]}}}
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"apollo-require-preflight": "true"},
-        {"x-apollo-operation-name": "Tags"},
-        {"content-type": "application/json"},  # what Apollo Client Web sends on GET
-        {"content-type": "application/json; charset=utf-8"},
-    ],
-)
-async def test_a_get_with_a_preflight_header_or_json_content_type_runs(http, headers):
-    response = await http.get("/graphql", params={"query": QUERY}, headers=headers)
-    assert response.json() == {"data": {"tags": []}}
+@pytest.mark.parametrize("planned_execution", [True, False])
+async def test_a_plain_get_answers_on_the_planned_and_the_general_path(settings, conn, planned_execution):
+    await factories.user(conn, "alice")
+    async with client_with(settings, planned_execution=planned_execution) as client:
+        response = await client.get("/graphql", params={"query": NAMES})
+    assert response.json() == {"data": {"users": {"edges": [{"node": {"username": "alice"}}]}}}
+
+
+async def test_a_plain_get_signed_in_with_a_bearer_header_answers_for_the_viewer(http, conn, settings):
+    user = await factories.user(conn, "alice")
+    token = Tokens(signing_secret(settings), 60).issue(user["id"], 0)
+    response = await http.get(
+        "/graphql", params={"query": "{ viewer { user { username } } }"}, headers={"authorization": f"Bearer {token}"}
+    )
+    assert response.json() == {"data": {"viewer": {"user": {"username": "alice"}}}}
+
+
+async def test_a_plain_get_mutation_is_405_and_runs_nothing(http, conn):
+    await factories.user(conn, "alice")
+    response = await http.get("/graphql", params={"query": LOGIN})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert await conn.fetchval("SELECT count(*) FROM login_attempts") == 0
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/graphql", "nonsense"])
-async def test_a_get_with_a_content_type_other_than_json_is_415_as_in_apollo_server_5_5(http, content_type):
-    response = await http.get(
-        "/graphql", params={"query": QUERY}, headers={"content-type": content_type, "apollo-require-preflight": "1"}
-    )
+@pytest.mark.parametrize("preflight", [{}, {"apollo-require-preflight": "1"}])
+async def test_a_get_with_a_content_type_other_than_json_is_415_as_in_apollo_server_5_5(http, content_type, preflight):
+    response = await http.get("/graphql", params={"query": QUERY}, headers={"content-type": content_type, **preflight})
     assert response.status_code == 415
-
-
-async def test_a_get_mutation_with_a_preflight_header_is_still_405(http):
-    response = await http.get("/graphql", params={"query": LOGIN}, headers={"apollo-require-preflight": "1"})
-    assert response.status_code == 405
 
 
 async def test_graphiql_is_served_to_a_browser_without_any_preflight_header(http):
@@ -94,15 +104,44 @@ async def test_graphiql_is_served_to_a_browser_without_any_preflight_header(http
     assert response.headers["content-type"].startswith("text/html")
 
 
-async def test_the_header_list_is_a_setting_and_prevention_can_be_switched_off(settings):
-    async with client_with(settings, csrf_prevention_headers="x-my-client") as client:
+async def test_the_strict_setting_refuses_a_plain_get_as_apollo_server_does(settings, conn):
+    await factories.user(conn, "alice")
+    async with client_with(settings, csrf_prevention_get=True) as client:
+        assert is_csrf_refusal(await client.get("/graphql", params={"query": NAMES}))
+        assert is_csrf_refusal(await client.get("/graphql", params={"query": LOGIN}))  # refused before its 405
+        for headers in (
+            {"apollo-require-preflight": "true"},
+            {"x-apollo-operation-name": "Names"},
+            {"content-type": "application/json"},  # what Apollo Client Web sends on GET
+            {"content-type": "application/json; charset=utf-8"},
+        ):
+            response = await client.get("/graphql", params={"query": NAMES}, headers=headers)
+            assert response.json()["data"]["users"]["edges"] == [{"node": {"username": "alice"}}], headers
         assert is_csrf_refusal(
-            await client.get("/graphql", params={"query": QUERY}, headers={"apollo-require-preflight": "1"})
+            await client.post("/graphql", content=json.dumps({"query": LOGIN}), headers={"content-type": "text/plain"})
         )
-        ran = await client.get("/graphql", params={"query": QUERY}, headers={"x-my-client": "1"})
-        assert ran.json() == {"data": {"tags": []}}
-    async with client_with(settings, csrf_prevention=False) as client:
+    assert await conn.fetchval("SELECT count(*) FROM login_attempts") == 0
+
+
+async def test_switching_prevention_off_switches_the_strict_get_rule_off_too(settings):
+    async with client_with(settings, csrf_prevention=False, csrf_prevention_get=True) as client:
         assert (await client.get("/graphql", params={"query": QUERY})).json() == {"data": {"tags": []}}
+        # No refusal: the text/plain body reaches the Content-Type check.
+        response = await client.post(
+            "/graphql", content=json.dumps({"query": QUERY}), headers={"content-type": "text/plain"}
+        )
+        assert response.status_code == 415
+
+
+async def test_the_header_list_is_a_setting(settings):
+    body = json.dumps({"query": QUERY})
+    async with client_with(settings, csrf_prevention_headers="x-my-client") as client:
+        refused = await client.post(
+            "/graphql", content=body, headers={"content-type": "text/plain", "apollo-require-preflight": "1"}
+        )
+        assert is_csrf_refusal(refused)
+        let_in = await client.post("/graphql", content=body, headers={"content-type": "text/plain", "x-my-client": "1"})
+        assert let_in.status_code == 415
 
 
 @pytest.mark.parametrize(

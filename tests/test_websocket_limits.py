@@ -3,6 +3,7 @@
 import asyncio
 import json
 
+import httpx
 import pytest
 import websockets
 
@@ -15,6 +16,8 @@ LIMITS = {
     "WS_MAX_CONNECTIONS": "2",
     "WS_MAX_SUBSCRIPTIONS": "2",
     "WS_MAX_MESSAGE_BYTES": "2048",
+    # Apollo's rule for GET too (cookie authentication in front): every socket here opens all the same.
+    "CSRF_PREVENTION_GET": "true",
 }
 SUBSCRIBE = {"query": "subscription { articleCreated { id } }"}
 
@@ -32,6 +35,18 @@ async def open_acknowledged(url: str, **options):
     return ws
 
 
+async def test_the_strict_get_rule_refuses_a_plain_get_but_not_the_socket_handshake(server) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        refused = await http.get("/graphql", params={"query": "{ tags { name } }"})
+        let_in = await http.get(
+            "/graphql", params={"query": "{ tags { name } }"}, headers={"apollo-require-preflight": "1"}
+        )
+    assert refused.status_code == 400 and "Cross-Site Request Forgery" in refused.json()["errors"][0]["message"]
+    assert let_in.json() == {"data": {"tags": []}}
+    ws = await open_acknowledged(server.ws_url)  # its handshake is a GET without the header
+    await ws.close()
+
+
 async def test_connections_beyond_the_per_process_cap_are_told_to_try_later(server) -> None:
     first = await open_acknowledged(server.ws_url)
     second = await open_acknowledged(server.ws_url)
@@ -46,6 +61,21 @@ async def test_connections_beyond_the_per_process_cap_are_told_to_try_later(serv
     # A slot freed up: a new socket is accepted again.
     again = await open_acknowledged(server.ws_url)
     await again.close()
+
+
+async def test_a_subscription_with_a_size_out_of_range_is_bad_user_input_not_a_cost_error(server) -> None:
+    query = "subscription($n: Int) { articleCreated { author { articles(first: $n) { edges { node { id } } } } } }"
+    ws = await open_acknowledged(server.ws_url)
+    try:
+        payload = {"query": query, "variables": {"n": 100000}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        assert message["id"] == "1" and message["type"] == "error"
+        assert [error["extensions"] for error in message["payload"]] == [
+            {"code": "BAD_USER_INPUT", "argument": "first"}
+        ]
+    finally:
+        await ws.close()
 
 
 async def test_subscriptions_beyond_the_per_socket_cap_get_a_coded_error(server) -> None:

@@ -161,16 +161,17 @@ export async function startServer(env = {}, { replicas = 0 } = {}) {
   return { url: first.url, databaseUrl: database.databaseUrl, log: first.log, others, startAnother, stop };
 }
 
-/** A `fetch` that records every request (method, URL, parsed body) it sends. */
+/** A `fetch` that records every request (method, URL, headers by lower-case name, parsed body) it sends. */
 export function recordingFetch() {
   const calls = [];
   const wrapped = async (input, init = {}) => {
     const url = new URL(typeof input === "string" ? input : input.url);
     const method = (init.method ?? "GET").toUpperCase();
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
     const body = typeof init.body === "string" ? JSON.parse(init.body) : undefined;
     const response = await fetch(input, init);
     const json = await response.clone().json();
-    calls.push({ method, url, body, status: response.status, response: json });
+    calls.push({ method, url, headers, body, status: response.status, response: json });
     return response;
   };
   return { fetch: wrapped, calls };

@@ -1,17 +1,25 @@
-"""CSRF prevention, as Apollo Server's `csrfPrevention` (the default since Apollo Server 4) does it.
+"""Cross-site request prevention: Apollo Server's `csrfPrevention` rule, for POST only by default.
 
 A browser sends a cross-origin request without a CORS preflight only when
 it is "simple": GET or POST, no custom headers, and a Content-Type of
 `text/plain`, `application/x-www-form-urlencoded` or `multipart/form-data`
-(or none). Such a request reaches the server whatever the CORS policy says,
-so the server must not run it. Apollo's rule (`preventCsrf.ts`): a request
-passes when its Content-Type parses and is not one of the three, or when it
-carries a non-empty `x-apollo-operation-name` or `apollo-require-preflight`
-header (configurable); otherwise it is refused with 400 before anything
-runs. It applies to GET as well: a GET without a Content-Type needs one of
-the headers. Apollo Client Web sends `content-type: application/json` even
-on GET and Apollo iOS/Kotlin send `x-apollo-operation-name`; other clients
-that use GET (urql with `preferGetMethod`, curl) add `apollo-require-preflight: true`.
+(or none). Such a request reaches the server whatever the CORS policy says.
+
+Authentication here is a bearer `Authorization` header only, never a
+cookie, and a browser never adds that header on its own: a simple
+cross-site request always arrives signed out. What it can still do differs
+by method. A simple POST can run a mutation (register, or a login that
+counts an attempt against someone's account), so a POST passes only when
+its Content-Type parses and is not one of the three, or when it carries a
+non-empty `x-apollo-operation-name` or `apollo-require-preflight` header
+(configurable); otherwise it is refused with 400 before anything runs.
+A GET only ever runs a query (a mutation over GET is 405), signed out it
+reads public data only, and the CORS policy keeps the response from the
+page that sent it; so a GET needs no header, and the clients that send
+queries as GET at their defaults (urql, curl, a CDN in front) just work.
+
+Apollo Server applies the rule to GET too; `CSRF_PREVENTION_GET` does the
+same here, for a deployment that puts cookie authentication in front.
 
 Since Apollo Server 5.5, a GET with a Content-Type other than
 `application/json` is 415 (GHSA-9q82-xgwf-vj6h); mirrored as well.

@@ -81,7 +81,7 @@ async def graphql_get(request: Request) -> Response:
     media_type = negotiate(accept)
     try:
         check_get_content_type(headers)
-        if settings.csrf_prevention:
+        if settings.csrf_prevention and settings.csrf_prevention_get:
             check_csrf(headers, settings.csrf_preflight_headers)
         params = request_params.from_query_string(request.query_params)
         body, status, public = await _run(request, headers, params, "GET", media_type)

@@ -8,8 +8,7 @@ from db import articles, tags, users
 from db.articles import ORDERS
 from db.articles import ArticleOrder as DbArticleOrder
 from db.users import USERS_ORDER
-from graph.errors import BadUserInput
-from graph.pagination import MAX_PAGE_SIZE, PageArgs, PageResult, window_for
+from graph.pagination import PageArgs, PageResult, check_id_count, check_page_size, window_for
 from graph.resolvers.nodes import load_node
 from graph.types.article import Article, ArticleFilter, ArticleOrder
 from graph.types.connections import ArticleConnection, ArticleEdge, UserConnection, UserEdge, build_connection
@@ -27,8 +26,7 @@ class Query:
 
     @strawberry.field
     async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > MAX_PAGE_SIZE:
-            raise BadUserInput(f"`ids` takes at most {MAX_PAGE_SIZE} IDs, got {len(ids)}.", argument="ids")
+        check_id_count(len(ids))
         return list(await asyncio.gather(*(load_node(info.context, node_id) for node_id in ids)))
 
     @strawberry.field(description="Null when nobody is signed in.")
@@ -102,7 +100,5 @@ class Query:
 
     @strawberry.field(description="Most used first.")
     async def tags(self, info: strawberry.Info, first: int | None = 20) -> list[Tag]:
-        first = 20 if first is None else first
-        if not 0 <= first <= MAX_PAGE_SIZE:
-            raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}.", argument="first")
+        first = check_page_size("first", 20 if first is None else first)
         return [Tag.from_row(row) for row in await tags.popular_tags(info.context.db, first)]
