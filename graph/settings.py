@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     )
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     shutdown_timeout: float = Field(
         default=10.0, gt=0, description="On SIGTERM, seconds in-flight requests get to finish before being cancelled."
     )
