@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:
-        lines = explain(error)
+        lines = explain(error, args.command)
         if lines is None:
             raise
         urls = (os.environ.get("DATABASE_URL"), os.environ.get("LISTENER_DATABASE_URL"))

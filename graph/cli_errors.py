@@ -4,6 +4,8 @@
 and keeps its traceback, since it is a bug rather than a mistake in the setup.
 """
 
+import os
+import socket
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -19,14 +21,15 @@ SECRET_SETTINGS = ("database_url", "listener_database_url", "jwt_secret")
 DATABASE_URL_FORM = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
-def explain(error: BaseException) -> list[str] | None:
+def explain(error: BaseException, command: str) -> list[str] | None:
     if isinstance(error, ValidationError):
         return _bad_settings(error)
     if isinstance(error, PortInUse):
         other = error.port + 1 if error.port < 65535 else 8000
+        example = "./scripts/start" if command == "start" else f"python -m graph {command}"
         return [
             f"port {error.port} on {error.host} is already in use (another server running?)",
-            f"stop that, or choose another port: --port {other} (e.g. ./scripts/start --port {other}) or PORT={other}",
+            f"stop that, or choose another port: --port {other} (e.g. {example} --port {other}) or PORT={other}",
         ]
     if isinstance(error, CannotListen):
         return [
@@ -97,8 +100,13 @@ def _cannot_connect(error: CannotConnect) -> list[str]:
         return ["DATABASE_URL is not a PostgreSQL URL asyncpg can use", f"write it as {DATABASE_URL_FORM}"]
     if isinstance(cause, TimeoutError):
         reason = f"no answer within {CONNECT_TIMEOUT_SECONDS:g} s"
+    elif isinstance(cause, socket.gaierror):
+        reason = f"unknown host: {cause.strerror}"
+    elif isinstance(cause, OSError) and cause.errno and cause.errno > 0:
+        # asyncio's "Connect call failed ('127.0.0.1', 1)" hides the reason behind the address.
+        reason = os.strerror(cause.errno).lower()
     else:
-        reason = (getattr(cause, "strerror", None) or str(cause) or type(cause).__name__).lower()
+        reason = str(cause) or type(cause).__name__
     return [
         f"cannot reach PostgreSQL at {target} ({reason})",
         f"start it, or set DATABASE_URL to a running server ({DATABASE_URL_FORM}); unset, an embedded one is used",
