@@ -25,7 +25,9 @@ TAGS = (
     "codegen caching pagination sql design architecture tutorial opinion release databases realtime"
 ).split()
 
-HAS_DATA = "SELECT EXISTS (SELECT 1 FROM users)"
+# Tags are the one table that can hold rows without users (they were written
+# even for an empty seed once): checking users alone let a later seed collide.
+HAS_DATA = "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM tags)"
 TRUNCATE = "TRUNCATE comments, favorites, article_tags, tags, articles, follows, users RESTART IDENTITY CASCADE"
 RECOUNT_FAVORITES = """
 UPDATE articles a SET favorites_count = f.n
@@ -62,6 +64,24 @@ class SeedSize:
     favorites_per_article: int = 3
     seed: int = 7
 
+    def __post_init__(self) -> None:
+        for name in ("users", "articles", "comments", "follows_per_user", "favorites_per_article"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} cannot be negative")
+        if self.articles and not self.users:
+            raise ValueError("articles need authors: with articles, users must be at least 1")
+        if self.comments and not self.articles:
+            raise ValueError("comments need articles: with comments, articles must be at least 1")
+
+
+def username(i: int) -> str:
+    """The i-th demo user's name (from 1): alice1, bob2, ..."""
+    return f"{NAMES[(i - 1) % len(NAMES)]}{i}"
+
+
+def demo_email(i: int = 1) -> str:
+    return f"{username(i)}@example.com"
+
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
@@ -71,12 +91,16 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
 
 
+async def has_data(connection: asyncpg.Connection) -> bool:
+    return await connection.fetchval(HAS_DATA)
+
+
 async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: str, *, reset: bool) -> bool:
     """Load the demo data; False (and nothing written) when data exists and `reset` is off."""
     rng = random.Random(size.seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     async with connection.transaction():
-        if await connection.fetchval(HAS_DATA):
+        if await has_data(connection):
             if not reset:
                 return False
             await connection.execute(TRUNCATE)
@@ -84,10 +108,9 @@ async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: st
 
         users = []
         for i in range(1, size.users + 1):
-            username = f"{NAMES[(i - 1) % len(NAMES)]}{i}"
             created = start + timedelta(minutes=i)
             bio = f"I write about {rng.choice(TAGS)} and {rng.choice(TAGS)}." if i % 3 else None
-            users.append((i, username, f"{username}@example.com", password_hash, bio, None, 0, created, created))
+            users.append((i, username(i), demo_email(i), password_hash, bio, None, 0, created, created))
         await connection.copy_records_to_table(
             "users",
             records=users,
@@ -116,9 +139,9 @@ async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: st
             columns=["follower_id", "followee_id", "created_at"],
         )
 
-        await connection.copy_records_to_table(
-            "tags", records=[(i, name, 0) for i, name in enumerate(TAGS, 1)], columns=["id", "name", "articles_count"]
-        )
+        # No articles, no tags: a tag list with nothing tagged would read as data left behind.
+        tags = [(i, name, 0) for i, name in enumerate(TAGS, 1)] if size.articles else []
+        await connection.copy_records_to_table("tags", records=tags, columns=["id", "name", "articles_count"])
 
         articles, article_tags, favorites = [], [], set()
         span = timedelta(days=300) / max(size.articles, 1)
@@ -168,9 +191,7 @@ async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: st
 
         comments = []
         for i in range(1, size.comments + 1):
-            article = rng.randint(1, size.articles) if size.articles else None
-            if article is None:
-                break
+            article = rng.randint(1, size.articles)
             created = articles[article - 1][7] + timedelta(minutes=rng.randint(1, 10_000))
             comments.append(
                 (i, article, rng.randint(1, size.users), _sentence(rng, 4, 30).capitalize() + ".", created, created)

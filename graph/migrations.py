@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class DatabaseBehindHead(RuntimeError):
-    pass
+    @classmethod
+    def between(cls, current: frozenset[str], head: frozenset[str]) -> "DatabaseBehindHead":
+        at = ", ".join(sorted(current)) or "nothing (never migrated)"
+        heads = ", ".join(sorted(head))
+        return cls(f"the database is at revision {at}, head is {heads}: run `python -m graph migrate`")
 
 
 def alembic_config(database_url: str) -> Config:
@@ -38,7 +42,4 @@ def head_revisions() -> frozenset[str]:
 async def ensure_at_head(db: Database) -> None:
     current = await current_revisions(db)
     if current != head_revisions():
-        raise DatabaseBehindHead(
-            f"The database schema is at {sorted(current) or 'nothing'}, not at the code's head "
-            f"{sorted(head_revisions())}. Run `python -m graph migrate` first."
-        )
+        raise DatabaseBehindHead.between(current, head_revisions())

@@ -49,8 +49,8 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="asyncpg prepared-statement cache; 0 behind PgBouncer (transaction mode)."
     )
 
-    host: str = Field(default="127.0.0.1", description="Where `serve` listens (its --host wins).")
-    port: int = Field(default=8000, description="The port `serve` listens on (its --port wins).")
+    host: str = Field(default="127.0.0.1", description="Where `serve` and `start` listen (their --host wins).")
+    port: int = Field(default=8000, ge=1, le=65535, description="The port `serve` and `start` listen on (--port wins).")
     shutdown_timeout: float = Field(
         default=10.0, gt=0, description="On SIGTERM, seconds in-flight requests get to finish before being cancelled."
     )
