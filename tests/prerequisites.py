@@ -9,7 +9,7 @@ with a PATH that hides one behaves as a machine without it.
 Standard library only: scripts/test runs it as a script before the tests.
 
     python tests/prerequisites.py install [NAME...]  # all when no NAME; exit 1 if CI=true and any is missing
-    python tests/prerequisites.py has NAME           # exit 0 when found, 1 when missing
+    python tests/prerequisites.py has [NAME...]      # exit 0 when each (all when no NAME) is found, else 1
     python tests/prerequisites.py hint NAME          # how to get it
 """
 
@@ -139,10 +139,10 @@ def main(arguments: list[str]) -> int:
     if unknown:
         print(f"prerequisites: unknown {', '.join(unknown)}; known: {', '.join(PREREQUISITES)}", file=sys.stderr)
         return 2
-    if action in {"has", "hint"} and len(names) != 1:
+    if action == "hint" and len(names) != 1:
         action = ""  # the usage below
     elif action == "has":
-        return 0 if PREREQUISITES[names[0]].find() is not None else 1
+        return 0 if all(PREREQUISITES[name].find() is not None for name in names or PREREQUISITES) else 1
     elif action == "hint":
         print(PREREQUISITES[names[0]].hint)
         return 0
