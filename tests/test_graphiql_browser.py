@@ -1,6 +1,6 @@
 """GraphiQL in a real headless Chromium against a real server process over seeded demo data.
 
-Chromium is Debian's (`apt-get install chromium`; .ci/run installs it), driven
+Chromium is Debian's (`apt-get install chromium`; scripts/test installs it), driven
 by Playwright's Python API through `executable_path`, so no browser is
 downloaded. The screenshot is kept at artifacts/test-output/graphiql.png.
 """
@@ -14,9 +14,11 @@ import orjson
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from tests.prerequisites import PREREQUISITES
 from tests.servers import ROOT, running_servers
 
-CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.needs("chromium")
+
 SCREENSHOTS = ROOT / "artifacts" / "test-output"
 EDITOR_VALUE = "selector => document.querySelector(selector).CodeMirror.getValue()"
 SET_EDITOR_VALUE = "([selector, value]) => document.querySelector(selector).CodeMirror.setValue(value)"
@@ -66,11 +68,10 @@ def replace_query(page: Page, query: str) -> None:
 
 
 def test_graphiql_runs_the_example_query_and_sends_the_headers_set_in_its_editor(demo_server) -> None:
-    assert CHROMIUM.exists(), "install Debian's chromium: apt-get install -y --no-install-recommends chromium"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     requested: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=PREREQUISITES["chromium"].find(), args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("request", lambda request: requested.append(request.url))

@@ -33,6 +33,8 @@ from tests.operations import (
 )
 from tests.pgbouncer import running_pgbouncer, through
 
+pytestmark = pytest.mark.needs("pgbouncer")
+
 NESTED = """
 query Nested {
   articles(first: 5) {

@@ -1,4 +1,4 @@
-"""The committed SDL is the one the code renders, and it keeps the shared contract."""
+"""The committed SDL is the one the code renders, and it keeps the contract (contract/, a copy of the shared one)."""
 
 from pathlib import Path
 
@@ -8,7 +8,8 @@ from graphql import GraphQLSchema, build_schema, find_breaking_changes
 from graph.artifacts import rendered
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = ROOT.parent / "shared" / "contract" / "schema.graphql"
+# The in-repo copy, so a clone alone can run this; .ci/run checks it against ../shared when that is present.
+CONTRACT = ROOT / "contract" / "schema.graphql"
 
 
 def contract_schema() -> GraphQLSchema:
