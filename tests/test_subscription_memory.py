@@ -12,15 +12,13 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-import uvicorn
 import websockets
 
 from db import events
-from graph.app import create_app
 from graph.ids import encode_id
 from graph.settings import Settings
 from tests import factories
-from tests.servers import free_port
+from tests.live_app import serving
 from tests.ws_client import PROTOCOL
 
 EVENTS = 3000
@@ -45,17 +43,8 @@ NOTIFY_MANY = "SELECT count(pg_notify($1, payload)) FROM unnest($2::text[]) AS p
 
 @pytest.fixture
 async def ws_url(settings: Settings) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.05)
-    try:
-        yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await serving
+    async with serving(settings) as url:
+        yield url
 
 
 async def receive_next(ws, count: int) -> None:
