@@ -123,3 +123,12 @@ async def test_the_socket_keeps_serving_after_a_refused_subscribe(ws, conn: asyn
     await events.notify_comment_added(conn, comment["id"], article["id"])
     data = {"commentAdded": {"id": encode_id("Comment", comment["id"])}}
     assert await received(ws) == {"id": "good", "type": "next", "payload": {"data": data}}
+
+
+async def test_reusing_an_operation_id_still_closes_the_socket_with_4409(ws) -> None:
+    """The protocol's rule, checked before the limits and the operation: refusing with `error` would hide it."""
+    await subscribe(ws, "same", {"query": ARTICLE_CREATED})
+    await subscribe(ws, "same", {"query": "subscription A { articleCreated { id } }", "operationName": "B"})
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await received(ws)
+    assert closed.value.rcvd.code == 4409

@@ -39,19 +39,16 @@ log = logging.getLogger("graph.websocket")
 
 class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
     async def handle_subscribe(self, message: Any) -> None:
-        limit = self.max_subscriptions_per_connection
-        if (
-            self.connection_acknowledged
-            and limit is not None
-            and message.get("id") not in self.operations
-            and len(self.operations) >= limit
-        ):
-            error = GraphQLError(f"At most {limit} subscriptions per connection.", extensions={"code": "BAD_REQUEST"})
-            await self._refuse(message["id"], [error], sent=self.send_message)
-            return
-        if self.connection_acknowledged and (unpickable := self._unpickable_operation(message)) is not None:
-            await self._refuse(message["id"], [unpickable], sent=self.send_message)
-            return
+        # Before acknowledgement, or for an id already in use, Strawberry closes the socket (4401, 4409).
+        if self.connection_acknowledged and message.get("id") not in self.operations:
+            limit = self.max_subscriptions_per_connection
+            if limit is not None and len(self.operations) >= limit:
+                message_text = f"At most {limit} subscriptions per connection."
+                await self._refuse(message["id"], [GraphQLError(message_text, extensions={"code": "BAD_REQUEST"})])
+                return
+            if (unpickable := self._unpickable_operation(message)) is not None:
+                await self._refuse(message["id"], [unpickable])
+                return
         await super().handle_subscribe(message)
 
     def _unpickable_operation(self, message: Any) -> GraphQLError | None:
@@ -76,7 +73,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         # Strawberry closes the whole socket (4400) for a syntax error or an
         # operation it cannot pick, ending the client's other subscriptions
         # too; the protocol's answer to a bad `subscribe` is its `error`.
-        await self._refuse(operation.id, result.errors, sent=operation.send_operation_message)
+        await self._refuse(operation.id, result.errors, operation)
 
     async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
         try:
@@ -88,12 +85,14 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
             # reach the task's logger as a traceback, and the client got only
             # `complete`. Nothing parsed, so no other error can arrive here.
             assign_codes([error], parsed=False, request_id=getattr(self.context, "request_id", None))
-            await self._refuse(operation.id, [error], sent=operation.send_operation_message)
+            await self._refuse(operation.id, [error], operation)
 
-    async def _refuse(self, operation_id: str, errors: list[GraphQLError], *, sent: Any) -> None:
+    async def _refuse(self, operation_id: str, errors: list[GraphQLError], operation: Any = None) -> None:
+        """The one `error` message (through the operation, when there is one, which it then ends) and one log line."""
         codes = ",".join(str((error.extensions or {}).get("code")) for error in errors)
         log.info("websocket subscribe %r refused: %s", operation_id, codes)
-        await sent({"id": operation_id, "type": "error", "payload": [error.formatted for error in errors]})
+        message = {"id": operation_id, "type": "error", "payload": [error.formatted for error in errors]}
+        await (operation.send_operation_message(message) if operation is not None else self.send_message(message))
 
 
 class SubscriptionRouter(GraphQLRouter):
