@@ -70,7 +70,9 @@ class Deliveries:
     received: dict[str, set[str]] = field(default_factory=dict)  # subscription -> comment ids
     sent_at: dict[str, float] = field(default_factory=dict)  # comment id -> when its mutation was sent
     written: dict[str, list[str]] = field(default_factory=dict)  # article id -> comment ids
-    latencies_ms: list[float] = field(default_factory=list)
+    # (comment id, when it arrived): matched to sent_at at the end, since a
+    # delivery may arrive before its mutation's answer names the comment.
+    arrivals: list[tuple[str, float]] = field(default_factory=list)
     ended: list[dict] = field(default_factory=list)  # error/complete messages: a subscription ended early
     count: int = 0
 
@@ -80,16 +82,20 @@ class Deliveries:
             comment = message["payload"]["data"]["commentAdded"]["id"]
             self.received[operation].add(comment)
             self.count += 1
-            if (sent := self.sent_at.get(comment)) is not None:
-                self.latencies_ms.append((at - sent) * 1000)
+            self.arrivals.append((comment, at))
         elif message["type"] in ("error", "complete"):
             self.ended.append(message)
 
-    def summary(self) -> dict:
+    def tally(self) -> tuple[int, int, int]:
+        """(expected, received of those, received but not written by this run)."""
         written = {article: set(ids) for article, ids in self.written.items()}
         expected = sum(len(written.get(article, ())) for article in self.article_of.values())
         received = sum(len(ids & written.get(self.article_of[s], set())) for s, ids in self.received.items())
         unexpected = sum(len(ids - written.get(self.article_of[s], set())) for s, ids in self.received.items())
+        return expected, received, unexpected
+
+    def summary(self) -> dict:
+        expected, received, unexpected = self.tally()
         return {
             "subscriptions": len(self.article_of),
             "expected": expected,
@@ -98,7 +104,9 @@ class Deliveries:
             "duplicates": self.count - received - unexpected,
             "not_written_by_this_run": unexpected,
             "ended_early": len(self.ended),
-            "delivery_after_request": percentiles(self.latencies_ms),
+            "delivery_after_request": percentiles(
+                [(at - self.sent_at[comment]) * 1000 for comment, at in self.arrivals if comment in self.sent_at]
+            ),
         }
 
 
@@ -175,7 +183,7 @@ async def sample_rss(series: RssSeries, deliveries: Deliveries, every: float, st
 async def drain(deliveries: Deliveries) -> None:
     """Until every expected delivery arrived, or nothing arrived for two seconds, or DRAIN_SECONDS passed."""
     deadline, last, quiet_since = time.monotonic() + DRAIN_SECONDS, -1, time.monotonic()
-    while time.monotonic() < deadline and deliveries.summary()["lost"] > 0:
+    while time.monotonic() < deadline and (tally := deliveries.tally())[0] > tally[1]:
         if deliveries.count != last:
             last, quiet_since = deliveries.count, time.monotonic()
         elif time.monotonic() - quiet_since > 2:
