@@ -8,6 +8,7 @@ from strawberry.types import ExecutionContext
 
 from graph.error_codes import assign_codes
 from graph.operation_limits import OperationLimits
+from graph.realtime.executor import PerEventMemoExecutor
 from graph.request_hooks import RequestHooks
 from graph.resolvers.mutation import Mutation
 from graph.resolvers.query import Query
@@ -36,6 +37,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         subscription=Subscription,
         types=[User, Article, Comment],
         extensions=[RequestHooks, OperationLimits],
+        execution_context_class=PerEventMemoExecutor,
         **overrides,
     )
 

@@ -129,5 +129,9 @@ class EventHub:
                 stream.end()
 
     @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def open_streams(self) -> int:
         return sum(len(streams) for streams in self._topics.values())

@@ -4,11 +4,19 @@ Strawberry's router speaks the protocol; this subclass adds what the
 contract asks of it: auth from `connection_init` (a bad token closes with
 4403), the shared origin policy, a cap on connections per process and on
 subscriptions per connection, and a code on every error it sends.
+
+Every `subscribe` that fails before its first event (a document that does
+not parse, validate or fit the limits, variables or arguments that do not
+hold, too many subscriptions) is answered with one `error` message carrying
+the codes the HTTP side uses, and logged in one line without a traceback:
+the client sent something wrong, the server did not fail.
 """
 
+import logging
 from datetime import timedelta
 from typing import Any
 
+from graphql import GraphQLError, get_operation_ast
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -18,26 +26,73 @@ from strawberry.types.unset import UNSET
 
 from graph.auth import identify
 from graph.context import Context
+from graph.error_codes import assign_codes
 from graph.errors import Unauthenticated
+from graph.operation_limits import limits_of, parse_within
 from graph.origins import OriginPolicy
 from graph.settings import Settings
 
 TRY_AGAIN_LATER = 1013
 
+log = logging.getLogger("graph.websocket")
+
 
 class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
     async def handle_subscribe(self, message: Any) -> None:
-        limit = self.max_subscriptions_per_connection
-        if (
-            self.connection_acknowledged
-            and limit is not None
-            and message.get("id") not in self.operations
-            and len(self.operations) >= limit
-        ):
-            error = {"message": f"At most {limit} subscriptions per connection.", "extensions": {"code": "BAD_REQUEST"}}
-            await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
-            return
+        # Before acknowledgement, or for an id already in use, Strawberry closes the socket (4401, 4409).
+        if self.connection_acknowledged and message.get("id") not in self.operations:
+            limit = self.max_subscriptions_per_connection
+            if limit is not None and len(self.operations) >= limit:
+                message_text = f"At most {limit} subscriptions per connection."
+                await self._refuse(message["id"], [GraphQLError(message_text, extensions={"code": "BAD_REQUEST"})])
+                return
+            if (unpickable := self._unpickable_operation(message)) is not None:
+                await self._refuse(message["id"], [unpickable])
+                return
         await super().handle_subscribe(message)
+
+    def _unpickable_operation(self, message: Any) -> GraphQLError | None:
+        """BAD_REQUEST, as on HTTP, for no query or no operation to pick; Strawberry's stream calls those internal."""
+        payload = message.get("payload")
+        query = payload.get("query") if isinstance(payload, dict) else None
+        if not isinstance(query, str):
+            return None  # Strawberry closes the socket: the message itself is malformed
+        if not query.strip():
+            return GraphQLError("No GraphQL query in the subscribe message.", extensions={"code": "BAD_REQUEST"})
+        try:
+            document = parse_within(query, limits_of(self.context))  # cached: the stream's parse hook reuses it
+        except GraphQLError:
+            return None  # the stream answers it with its code
+        name = payload.get("operationName")
+        if get_operation_ast(document, name if isinstance(name, str) else None) is not None:
+            return None
+        reason = f'Unknown operation named "{name}".' if name else "Name the operation: the document has several."
+        return GraphQLError(reason, extensions={"code": "BAD_REQUEST"})
+
+    async def _handle_pre_execution_error(self, operation: Any, result: Any) -> None:
+        # Strawberry closes the whole socket (4400) for a syntax error or an
+        # operation it cannot pick, ending the client's other subscriptions
+        # too; the protocol's answer to a bad `subscribe` is its `error`.
+        await self._refuse(operation.id, result.errors, operation)
+
+    async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
+        try:
+            await super()._send_result_stream(operation, result_source)
+        except GraphQLError as error:
+            # Only the parse hook (graph/operation_limits.py: syntax errors and
+            # the length and token limits) raises out of Strawberry's stream,
+            # which, unlike its HTTP execute, does not catch it: it used to
+            # reach the task's logger as a traceback, and the client got only
+            # `complete`. Nothing parsed, so no other error can arrive here.
+            assign_codes([error], parsed=False, request_id=getattr(self.context, "request_id", None))
+            await self._refuse(operation.id, [error], operation)
+
+    async def _refuse(self, operation_id: str, errors: list[GraphQLError], operation: Any = None) -> None:
+        """The one `error` message (through the operation, when there is one, which it then ends) and one log line."""
+        codes = ",".join(str((error.extensions or {}).get("code")) for error in errors)
+        log.info("websocket subscribe %r refused: %s", operation_id, codes)
+        message = {"id": operation_id, "type": "error", "payload": [error.formatted for error in errors]}
+        await (operation.send_operation_message(message) if operation is not None else self.send_message(message))
 
 
 class SubscriptionRouter(GraphQLRouter):

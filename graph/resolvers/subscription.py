@@ -8,22 +8,29 @@ checks are shared by all subscribers of the process handling the same event.
 
 from collections.abc import AsyncGenerator
 from functools import partial
+from typing import Any
 
 import strawberry
 
 from db import articles
 from graph.errors import BadUserInput, ServiceUnavailable
 from graph.ids import decode_id
-from graph.realtime.hub import HubClosed, SubscriberFellBehind
+from graph.realtime.hub import EventHub, HubClosed, SubscriberFellBehind
 from graph.types.article import Article, ArticleFilter
 from graph.types.comment import Comment
 
 
-def _hub(info: strawberry.Info):
+def _hub(info: strawberry.Info) -> EventHub:
     hub = info.context.events
-    if hub is None:
+    if hub is None or hub.closed:
         raise ServiceUnavailable("Subscriptions are not available on this connection.")
     return hub
+
+
+# Each resolver checks its arguments and returns the event stream: a resolver
+# that is itself a generator would raise only on the first iteration, after
+# graphql-core accepted the subscription, and the client would get a `next`
+# carrying the error instead of the protocol's `error` answer to `subscribe`.
 
 
 @strawberry.type
@@ -32,23 +39,8 @@ class Subscription:
     async def article_created(
         self, info: strawberry.Info, filter: ArticleFilter | None = None
     ) -> AsyncGenerator[Article, None]:
-        context = info.context
-        hub = _hub(info)
         where = filter.to_db() if filter is not None else None
-        try:
-            with hub.subscribe("article") as stream:
-                async for event in stream:
-                    scope = hub.scope(event, context.db)
-                    if where is not None and not where.is_empty:
-                        matches = partial(articles.article_matches, context.db, event.id, where)
-                        if not await scope.check(where, matches):
-                            continue
-                    context.use_public_loaders(scope.loaders)
-                    row = await context.loaders.article.load(event.id)
-                    if row is not None:  # deleted before we got to it
-                        yield Article.from_row(row)
-        except (HubClosed, SubscriberFellBehind) as error:
-            raise ServiceUnavailable(str(error)) from error
+        return _articles_created(info.context, _hub(info), where)
 
     @strawberry.subscription(description="Every new comment on the article, from any server process.")
     async def comment_added(self, info: strawberry.Info, article_id: strawberry.ID) -> AsyncGenerator[Comment, None]:
@@ -56,13 +48,33 @@ class Subscription:
         _, key = decode_id(article_id, expected="Article")
         if not await articles.article_exists(context.db, key):
             raise BadUserInput("No article has that ID.", argument="articleId")
-        hub = _hub(info)
-        try:
-            with hub.subscribe("comment", key) as stream:
-                async for event in stream:
-                    context.use_public_loaders(hub.scope(event, context.db).loaders)
-                    row = await context.loaders.comment.load(event.id)
-                    if row is not None:
-                        yield Comment.from_row(row)
-        except (HubClosed, SubscriberFellBehind) as error:
-            raise ServiceUnavailable(str(error)) from error
+        return _comments_added(context, _hub(info), key)
+
+
+async def _articles_created(context: Any, hub: EventHub, where: Any) -> AsyncGenerator[Article, None]:
+    try:
+        with hub.subscribe("article") as stream:
+            async for event in stream:
+                scope = hub.scope(event, context.db)
+                if where is not None and not where.is_empty:
+                    matches = partial(articles.article_matches, context.db, event.id, where)
+                    if not await scope.check(where, matches):
+                        continue
+                context.use_public_loaders(scope.loaders)
+                row = await context.loaders.article.load(event.id)
+                if row is not None:  # deleted before we got to it
+                    yield Article.from_row(row)
+    except (HubClosed, SubscriberFellBehind) as error:
+        raise ServiceUnavailable(str(error)) from error
+
+
+async def _comments_added(context: Any, hub: EventHub, article_id: int) -> AsyncGenerator[Comment, None]:
+    try:
+        with hub.subscribe("comment", article_id) as stream:
+            async for event in stream:
+                context.use_public_loaders(hub.scope(event, context.db).loaders)
+                row = await context.loaders.comment.load(event.id)
+                if row is not None:
+                    yield Comment.from_row(row)
+    except (HubClosed, SubscriberFellBehind) as error:
+        raise ServiceUnavailable(str(error)) from error
