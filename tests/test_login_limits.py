@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from graph.client_address import client_address
+from graph.client_address import forwarded_client
 from graph.login_limits import account_bucket, address_bucket
 from tests import factories
 from tests.apps import client_with
@@ -133,12 +133,6 @@ async def test_forwarded_for_counts_only_behind_a_trusted_proxy(settings, conn):
     assert address_bucket("198.51.100.7") not in buckets  # written by the client, so never believed
 
 
-class _Connection:
-    def __init__(self, peer: str, forwarded: str | None) -> None:
-        self.client = type("Client", (), {"host": peer})()
-        self.headers = {"x-forwarded-for": forwarded} if forwarded is not None else {}
-
-
 @pytest.mark.parametrize(
     ("peer", "forwarded", "trusted", "expected"),
     [
@@ -150,7 +144,14 @@ class _Connection:
         ("192.0.2.1", "1.2.3.4", "10.0.0.0/8", "192.0.2.1"),
         ("::1", "2001:db8::1", "::1", "2001:db8::1"),
         ("10.0.0.2", "garbage, 1.2.3.4", "10.0.0.0/8", "1.2.3.4"),
+        # Unparsable: the walk stops at the last address reached, never taking the garbage.
+        ("10.0.0.2", "evil-not-an-ip", "10.0.0.0/8", "10.0.0.2"),
+        ("10.0.0.2", "1.2.3.4, evil, 10.0.0.9", "10.0.0.0/8", "10.0.0.9"),
+        ("10.0.0.2", "1.2.3.4:5678", "10.0.0.0/8", "10.0.0.2"),
+        ("10.0.0.2", " , 1.2.3.4 ,", "10.0.0.0/8", "1.2.3.4"),
+        ("10.0.0.2", "2001:DB8::0001", "10.0.0.0/8", "2001:db8::1"),  # normalized, one bucket per address
+        ("10.0.0.2", "1.2.3.4", "", "10.0.0.2"),
     ],
 )
 def test_client_address_reads_forwarded_for_from_the_right_past_trusted_proxies(peer, forwarded, trusted, expected):
-    assert client_address(_Connection(peer, forwarded), trusted) == expected
+    assert forwarded_client(peer, forwarded or "", trusted) == expected
