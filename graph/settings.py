@@ -124,6 +124,22 @@ class Settings(BaseSettings):
         "empty: the TCP peer is the client.",
     )
 
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body, bytes (Content-Length, or counted while it streams): 413 beyond.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="Largest total of a request's header names and values, bytes: 431 beyond.",
+    )
+    hsts_max_age: int = Field(
+        default=31536000,
+        ge=0,
+        description="max-age of Strict-Transport-Security, sent in production on HTTPS requests only; 0: never sent.",
+    )
+
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Level of our loggers and uvicorn's."
     )
