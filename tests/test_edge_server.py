@@ -9,9 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 
 from graph.login_limits import address_bucket
 from tests.servers import running_servers
+from tests.ws_client import PROTOCOL
 
 LOGIN = 'mutation($email: String!) { login(input: {email: $email, password: "wrong password"}) { token } }'
 # Each attempt for another email, so only the per-address limit (3) can refuse one.
@@ -110,3 +112,13 @@ def test_a_200_megabyte_body_is_413_and_the_server_stays_small(server, chunked):
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     assert after - before < 20  # it was +612 MiB at the peak before the limit
     assert httpx.post(f"{server.url}/graphql", json={"query": "{ __typename }"}).status_code == 200
+
+
+async def test_a_websocket_handshake_with_oversized_headers_is_refused(server):
+    # Three lines of 7,000 bytes: the WebSocket stack's own parser refuses any line over 8,192.
+    big = {f"x-big-{number}": "a" * 7000 for number in range(3)}
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(server.ws_url, subprotocols=[PROTOCOL], additional_headers=big)
+    assert refused.value.response.status_code == 403
+    async with websockets.connect(server.ws_url, subprotocols=[PROTOCOL]) as accepted:
+        assert accepted.subprotocol == PROTOCOL
