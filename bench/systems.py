@@ -70,6 +70,7 @@ class System:
                 sys.executable, "-m", "uvicorn", "bench.plain:create_app", "--factory",
                 "--workers", str(self.workers), "--port", str(self.port), "--host", "127.0.0.1",
                 "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
+                "--no-proxy-headers", "--no-server-header",
             ]  # fmt: skip
         return [str(ensure_postgraphile()), str(POSTGRAPHILE_DIR / "server.mjs")]
 

@@ -47,6 +47,12 @@ def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> 
         log_config=logging_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,
+        # The app reads X-Forwarded-For/-Proto itself, only from TRUSTED_PROXIES
+        # (graph/client_address.py); uvicorn's own handling believes 127.0.0.1
+        # whatever that setting says.
+        proxy_headers=False,
+        # No `server: uvicorn` banner telling a scanner what to try.
+        server_header=False,
         ws_max_size=settings.ws_max_message_bytes,
         # SIGTERM: stop accepting, let in-flight requests finish (this long at
         # most), then run the lifespan's shutdown, which closes the pool.

@@ -15,6 +15,7 @@ from db.pool import Database, create_database
 from graph.context import Context
 from graph.health import router as health_router
 from graph.http.dispatch import App
+from graph.http.edge import Edge
 from graph.http.endpoint import router as http_router
 from graph.http.graphiql import assets_router as graphiql_assets
 from graph.http.landing import router as landing_router
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         openapi_url=None,
         middleware=[origins.cors_middleware()],
     )
+    app.edge = Edge(settings)
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol. `App` answers most GET/POST /graphql
     # without routing at all (graph/http/dispatch.py); these routes serve the rest.

@@ -57,6 +57,22 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, description="Worker processes of `serve` (its --workers wins); the Docker image sets 2."
     )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body, bytes (Content-Length, or counted while it streams): 413 beyond.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="Largest total of a request's header names and values, bytes: 431 beyond.",
+    )
+    hsts_max_age: int = Field(
+        default=31536000,
+        ge=0,
+        description="max-age of Strict-Transport-Security, sent in production on HTTPS requests only; 0: never sent.",
+    )
+
     graphiql: bool | None = Field(default=None, description="Serve GraphiQL; unset: on in development only.")
 
     persisted_queries: Literal["automatic", "allowlist", "off"] = Field(
@@ -110,13 +126,36 @@ class Settings(BaseSettings):
     )
 
     login_attempts_per_account: int = Field(
-        default=10, ge=1, description="Login attempts per email per window (a success clears the count)."
+        default=10,
+        ge=1,
+        description="Login attempts per email, from any address, before each further one must wait "
+        "LOGIN_DELAY_SECONDS, doubling, since the last one (never a lockout).",
+    )
+    login_attempts_per_account_address: int = Field(
+        default=10,
+        ge=1,
+        description="Login attempts per email from one client address per window (a success clears it).",
     )
     login_attempts_per_address: int = Field(
-        default=100, ge=1, description="Login attempts per client address per window."
+        default=100, ge=1, description="Login attempts per client address per window, whatever the email."
     )
     login_attempt_window_seconds: int = Field(
-        default=900, ge=1, description="Seconds: the fixed window of both login limits."
+        default=900,
+        ge=1,
+        description="Seconds: the fixed window of the address limits; an account's count is forgotten "
+        "this long after its last attempt.",
+    )
+    login_delay_seconds: float = Field(
+        default=1.0, gt=0, description="Seconds: the first wait once an account is past LOGIN_ATTEMPTS_PER_ACCOUNT."
+    )
+    login_max_delay_seconds: float = Field(
+        default=30.0, gt=0, description="Seconds: the longest wait between attempts on one account."
+    )
+    registrations_per_address: int = Field(
+        default=10, ge=1, description="`register` calls per client address per REGISTRATION_WINDOW_SECONDS."
+    )
+    registration_window_seconds: int = Field(
+        default=3600, ge=1, description="Seconds: the fixed window of the registration limit."
     )
     trusted_proxies: str = Field(
         default="",

@@ -58,10 +58,13 @@ CASES = [
 
 
 def by_fastapi(app: FastAPI):
-    """The app, but every request takes FastAPI's way (its middleware stack and router)."""
+    """The app, but every request takes FastAPI's way (its middleware stack and router), past the same edge."""
+
+    async def routed(scope, receive, send) -> None:
+        await FastAPI.__call__(app, scope, receive, send)
 
     async def asgi(scope, receive, send) -> None:
-        await FastAPI.__call__(app, scope, receive, send)
+        await app.edge(scope, receive, send, routed)
 
     return asgi
 

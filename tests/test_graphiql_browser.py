@@ -70,11 +70,13 @@ def replace_query(page: Page, query: str) -> None:
 def test_graphiql_runs_the_example_query_and_sends_the_headers_set_in_its_editor(demo_server) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     requested: list[str] = []
+    console: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=PREREQUISITES["chromium"].find(), args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("request", lambda request: requested.append(request.url))
+            page.on("console", lambda message: console.append(message.text))
             page.goto(f"{demo_server.url}/graphql", wait_until="load")
             page.wait_for_selector(".graphiql-execute-button", timeout=20_000)
             assert "query LatestArticles" in page.evaluate(EDITOR_VALUE, QUERY_EDITOR)
@@ -101,6 +103,8 @@ def test_graphiql_runs_the_example_query_and_sends_the_headers_set_in_its_editor
             page.screenshot(path=str(SCREENSHOTS / "graphiql-signed-in.png"))
         finally:
             browser.close()
+    # The page's Content-Security-Policy (graph/http/security_headers.py) refused nothing it needs.
+    assert not [line for line in console if "Content Security Policy" in line], console
     # Every script, style and query came from this server: nothing from a CDN.
     assert requested
     assert all(url.startswith(demo_server.url) or url.startswith("data:") for url in requested), requested

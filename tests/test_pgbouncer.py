@@ -83,6 +83,8 @@ async def app_through_pgbouncer(
         statement_timeout=0,
         pool_max_size=10,
         jwt_secret="test-secret-that-is-at-least-32-bytes-long",
+        # The CLIENTS concurrent sign-ups all come from the in-process client's one address.
+        registrations_per_address=100,
     )
     # The lifespan's ensure_at_head runs through PgBouncer too.
     async with LifespanManager(create_app(settings)) as manager:

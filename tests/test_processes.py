@@ -34,7 +34,7 @@ def test_a_persisted_query_registered_on_one_process_is_served_by_the_other(two_
 def test_login_attempts_are_limited_across_processes(two_servers) -> None:
     from graph.settings import Settings
 
-    limit = Settings().login_attempts_per_account
+    limit = Settings().login_attempts_per_account_address  # one address, one account
     login = 'mutation { login(input: {email: "alice@example.com", password: "wrong password"}) { token } }'
     codes = [
         [

@@ -13,6 +13,9 @@ grants). Everything else takes FastAPI's way, where the same handlers are
 routed as well: other paths and methods, WebSockets, a mounted root path,
 and every request while FastAPI's own OpenTelemetry instrumentation is on
 (a global provider is configured), so its spans still cover /graphql.
+
+Before either way, every HTTP request and WebSocket handshake passes the
+edge (graph/http/edge.py): size limits and security headers.
 """
 
 import time
@@ -22,6 +25,7 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from graph.http.edge import Edge
 from graph.http.endpoint import graphql_get, graphql_post
 
 PATH = "/graphql"
@@ -36,11 +40,18 @@ async def graphql_http(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 class App(FastAPI):
+    edge: Edge | None = None  # set by graph/app.py
     _graphql_http: ASGIApp | None = None
     _telemetry_on = False
     _telemetry_checked_until = float("-inf")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.edge is not None and scope["type"] != "lifespan":
+            await self.edge(scope, receive, send, self._route)
+        else:
+            await self._route(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["path"] == PATH

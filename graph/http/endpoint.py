@@ -19,7 +19,7 @@ from db.errors import DatabaseUnavailable
 from graph.error_codes import UNAVAILABLE_MESSAGE
 from graph.http import params as request_params
 from graph.http.csrf import check_csrf, check_get_content_type
-from graph.http.graphiql import graphiql_page
+from graph.http.graphiql import graphiql_headers, graphiql_page
 from graph.http.headers import Headers, first_values
 from graph.http.observe import current_observation, observed
 from graph.http.params import Params, RequestError
@@ -77,7 +77,7 @@ async def graphql_get(request: Request) -> Response:
     accept = headers.get("accept", "")
     if "text/html" in accept and "query" not in request.query_params and "extensions" not in request.query_params:
         if settings.graphiql_enabled:
-            return HTMLResponse(graphiql_page())
+            return HTMLResponse(graphiql_page(), headers=graphiql_headers())
     media_type = negotiate(accept)
     try:
         check_get_content_type(headers)

@@ -15,6 +15,8 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from graph.http.security_headers import graphiql_csp
+
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ASSETS = {
     "graphiql.min.js": "text/javascript; charset=utf-8",
@@ -58,6 +60,10 @@ def graphiql_page() -> str:
     # JSON in a <script> element: escaping "<" keeps "</script>" in a comment from closing it.
     example = orjson.dumps(EXAMPLE_QUERY).decode().replace("<", "\\u003c")
     return (STATIC / "graphiql.html").read_text(encoding="utf-8").replace("__EXAMPLE_QUERY_JSON__", example)
+
+
+def graphiql_headers() -> dict[str, str]:
+    return {"content-security-policy": graphiql_csp(graphiql_page())}
 
 
 @cache

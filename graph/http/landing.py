@@ -15,10 +15,11 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from graph.artifacts import sdl
+from graph.http.security_headers import LANDING_CSP
 from graph.settings import Settings
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-PAGE_HEADERS = {"content-security-policy": CSP, "x-content-type-options": "nosniff", "cache-control": "no-cache"}
+# The other security headers come from the edge (graph/http/edge.py), like every response's.
+PAGE_HEADERS = {"content-security-policy": LANDING_CSP, "cache-control": "no-cache"}
 
 
 def links(settings: Settings) -> list[tuple[str, str]]:
@@ -59,6 +60,6 @@ def router() -> APIRouter:
     async def schema_sdl(request: Request) -> Response:
         if not request.state.settings.introspection_enabled:
             return Response(status_code=404)
-        return PlainTextResponse(sdl(), headers={"x-content-type-options": "nosniff"})
+        return PlainTextResponse(sdl())
 
     return routes

@@ -73,14 +73,22 @@ def etag_of(content: bytes) -> str:
 
 
 def with_get_caching(request: Request, response: Response, *, public: bool, max_age: int) -> Response:
-    """Cache-Control and ETag for a GET; 304 when the client's copy is current."""
+    """Cache-Control and ETag for a GET; 304 when the client's copy is current.
+
+    A public answer is the anonymous one: `Vary: Authorization` keeps a shared
+    cache from handing it to a signed-in request, or a signed-in request's
+    private answer to anyone (the CORS middleware adds `Origin` to the list).
+    """
     if not public:
         response.headers["cache-control"] = "private, no-store"
         return response
     etag = etag_of(response.body)
     cache_control = f"public, max-age={max_age}"
     if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
-        return Response(status_code=304, headers={"etag": etag, "cache-control": cache_control})
+        return Response(
+            status_code=304, headers={"etag": etag, "cache-control": cache_control, "vary": "Authorization"}
+        )
     response.headers["etag"] = etag
     response.headers["cache-control"] = cache_control
+    response.headers["vary"] = "Authorization"
     return response

@@ -4,7 +4,7 @@ import strawberry
 
 from db import users
 from db.errors import UniqueViolation
-from graph.login_limits import count_login_attempt, forget_account_attempts
+from graph.login_limits import count_login_attempt, count_registration, forget_account_attempts
 from graph.policy import require_viewer
 from graph.types.inputs import LoginInput, RegisterInput, UpdateViewerInput
 from graph.types.payloads import AuthPayload, UpdateViewerPayload, UserError, UserErrorCode, user_error
@@ -34,6 +34,8 @@ async def register(info: strawberry.Info, input: RegisterInput) -> AuthPayload:
     password = checks.password(input.password)
     if checks.errors:
         return AuthPayload(token=None, viewer=None, errors=checks.errors)
+    # Before the lookup (it tells whether an email is taken) and the argon2 hash.
+    await count_registration(context)
     if taken := await users.taken_names(context.db, username, email):
         return AuthPayload(token=None, viewer=None, errors=_taken(taken))
     password_hash = await context.passwords.hash(password)
