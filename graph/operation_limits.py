@@ -25,7 +25,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from graph.argument_bounds import Uses, argument_uses
 from graph.cost import operation_cost, static_cost
+from graph.errors import BadUserInput
 from graph.limits import Limits, check_length, exceeded, shape_errors
 
 CACHE_SIZE = 1024
@@ -91,6 +93,26 @@ def cost_within(
     return operation_cost(schema, document, operation_name, variables) if cost is None else cost
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _uses(schema: GraphQLSchema, query: str, operation_name: str | None, limits: Limits) -> Uses | BadUserInput:
+    try:
+        return argument_uses(schema, parse_within(query, limits), operation_name)
+    except BadUserInput as error:
+        return error  # a literal over its bound: the document's, so cached with it
+
+
+def check_bounds(
+    schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
+) -> None:
+    """BadUserInput for text over its bound (graph/argument_bounds.py), literal or variable."""
+    uses = _uses(schema, query, operation_name, limits)
+    if isinstance(uses, BadUserInput):
+        # A fresh error each time: responses and logs must not share (or mutate) one instance.
+        extensions = {key: value for key, value in (uses.extensions or {}).items() if key != "code"}
+        raise BadUserInput(uses.message, nodes=uses.nodes, **extensions)
+    uses.check(variables)
+
+
 def document_within_limits(
     schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
 ) -> DocumentNode | None:
@@ -104,6 +126,10 @@ def document_within_limits(
     document, cost = _checked(schema, query, operation_name, limits)
     if document is None:
         return None
+    try:
+        check_bounds(schema, query, operation_name, variables, limits)
+    except GraphQLError:
+        return None  # text over its bound: the general path words the error, before any SQL
     if cost is None:  # variables size a page: the cost is the request's
         try:
             cost = operation_cost(schema, document, operation_name, variables)
@@ -152,6 +178,13 @@ class OperationLimits(SchemaExtension):
         )
         if not errors:
             try:
+                check_bounds(
+                    execution_context.schema._schema,
+                    execution_context.query,
+                    execution_context.operation_name,
+                    execution_context.variables,
+                    limits,
+                )
                 cost = cost_within(
                     execution_context.schema._schema,
                     execution_context.query,
@@ -160,7 +193,7 @@ class OperationLimits(SchemaExtension):
                     execution_context.variables,
                     limits,
                 )
-            except GraphQLError as out_of_range:  # BAD_USER_INPUT, as the resolver would have said
+            except GraphQLError as out_of_range:  # BAD_USER_INPUT: text over its bound, or a size the resolver refuses
                 errors = [out_of_range]
             else:
                 if cost > limits.max_cost:
