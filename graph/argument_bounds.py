@@ -56,11 +56,12 @@ USERNAME_MAX = 32  # users.username
 class Bound:
     characters: int
     nul_reported: bool = False  # True: the payload check answers NUL (and near misses) as INVALID
+    secret: bool = False  # True: a value given here never reaches a log line (graph/redaction.py)
 
 
-def _payload_checked(limit: int) -> Bound:
+def _payload_checked(limit: int, *, secret: bool = False) -> Bound:
     # Twice the payload's limit (at least 256): values are trimmed before that check.
-    return Bound(max(2 * limit, 256), nul_reported=True)
+    return Bound(max(2 * limit, 256), nul_reported=True, secret=secret)
 
 
 _ID = Bound(ID_MAX)
@@ -81,13 +82,13 @@ BOUNDS: dict[str, Bound] = {
     "ArticleFilter.search": Bound(SEARCH_MAX),
     "RegisterInput.username": _payload_checked(USERNAME_MAX),
     "RegisterInput.email": _payload_checked(validation.EMAIL_MAX),
-    "RegisterInput.password": _payload_checked(validation.PASSWORD_MAX),
+    "RegisterInput.password": _payload_checked(validation.PASSWORD_MAX, secret=True),
     # Login checks nothing before its lookup and hash: the bound is the only one.
     "LoginInput.email": Bound(validation.EMAIL_MAX),
-    "LoginInput.password": Bound(validation.PASSWORD_MAX),
+    "LoginInput.password": Bound(validation.PASSWORD_MAX, secret=True),
     "UpdateViewerInput.username": _payload_checked(USERNAME_MAX),
     "UpdateViewerInput.email": _payload_checked(validation.EMAIL_MAX),
-    "UpdateViewerInput.password": _payload_checked(validation.PASSWORD_MAX),
+    "UpdateViewerInput.password": _payload_checked(validation.PASSWORD_MAX, secret=True),
     "UpdateViewerInput.bio": _payload_checked(validation.BIO_MAX),
     "UpdateViewerInput.image": _payload_checked(validation.IMAGE_MAX),
     "FollowUserInput.userId": _ID,
@@ -130,9 +131,11 @@ Use = tuple[str, Target, int]
 
 @dataclass(frozen=True, slots=True)
 class Uses:
-    """The operation's variables that feed text, and where; literals already checked."""
+    """Where the operation's variables go, and the first literal over its bound, if any."""
 
     by_variable: tuple[tuple[str, tuple[Use, ...]], ...]
+    defined: frozenset[str] = frozenset()  # the variables the operation declares
+    error: BadUserInput | None = None
 
     def check(self, variables: dict[str, Any] | None) -> None:
         """BadUserInput for the first variable value over a bound it feeds."""
@@ -143,6 +146,40 @@ class Uses:
             if value is not None:
                 for name, target, depth in uses:
                     _check_value(name, value, target, depth)
+
+    def redacted(self, variables: dict[str, Any]) -> dict[str, Any]:
+        """`variables` as a log may show them: whatever feeds a secret place, and undeclared ones, redacted."""
+        uses = dict(self.by_variable)
+        return {
+            name: _redacted(value, uses.get(name, ())) if name in self.defined else REDACTED
+            for name, value in variables.items()
+        }
+
+
+REDACTED = "[redacted]"
+
+
+def _redacted(value: Any, uses: tuple[Use, ...]) -> Any:
+    for _, target, _ in uses:
+        if isinstance(target, Bound) and target.secret:
+            return REDACTED
+    for _, target, _ in uses:
+        if isinstance(target, GraphQLInputObjectType):
+            value = _redacted_object(value, target)
+    return value
+
+
+def _redacted_object(value: Any, type_: GraphQLInputObjectType) -> Any:
+    if isinstance(value, list):
+        return [_redacted_object(item, type_) for item in value]
+    if not isinstance(value, dict):
+        return value
+    shown = {}
+    for key, item in value.items():
+        field = type_.fields.get(key)
+        target = field and _target(type_.name, key, field.type, argument=False)
+        shown[key] = _redacted(item, ((key, *target),)) if target is not None else item
+    return shown
 
 
 def _check_value(name: str, value: Any, target: Target, depth: int) -> None:
@@ -175,7 +212,7 @@ def _target(parent: str, name: str, type_: Any, *, argument: bool) -> tuple[Targ
 
 
 def argument_uses(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Uses:
-    """The variables' uses in the operation that will run; BadUserInput for a literal over its bound.
+    """Where the variables of the operation that will run go, and the first literal over its bound.
 
     The caller caches it per document (graph/operation_limits.py).
     """
@@ -192,6 +229,7 @@ class _Walker:
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.seen: set[tuple[str, str]] = set()  # (fragment, parent type): each walked once
         self.found: dict[str, list[Use]] = {}
+        self.error: BadUserInput | None = None  # the first literal over its bound
 
     def uses(self) -> Uses:
         root = self.schema.get_root_type(self.operation.operation)
@@ -204,7 +242,11 @@ class _Walker:
             if variable in defaults:  # a default is a literal of the document: checked here, once
                 for name, target, _ in found:
                     self.literal(name, defaults[variable], target)
-        return Uses(tuple((variable, tuple(found)) for variable, found in self.found.items()))
+        return Uses(
+            tuple((variable, tuple(found)) for variable, found in self.found.items()),
+            frozenset(d.variable.name.value for d in self.operation.variable_definitions or ()),
+            self.error,
+        )
 
     def selections(self, selection_set: SelectionSetNode | None, parent: Any) -> None:
         for selection in selection_set.selections if selection_set else ():
@@ -240,8 +282,11 @@ class _Walker:
         elif isinstance(node, ListValueNode):
             for item in node.values:
                 self.literal(name, item, target, max(depth - 1, 0))
-        elif isinstance(node, StringValueNode) and isinstance(target, Bound):
-            check_text(name, node.value, target, node)
+        elif isinstance(node, StringValueNode) and isinstance(target, Bound) and self.error is None:
+            try:
+                check_text(name, node.value, target, node)
+            except BadUserInput as error:
+                self.error = error
         elif isinstance(node, ObjectValueNode) and isinstance(target, GraphQLInputObjectType):
             for field in node.fields:
                 spec = target.fields.get(field.name.value)

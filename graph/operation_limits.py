@@ -94,22 +94,20 @@ def cost_within(
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _uses(schema: GraphQLSchema, query: str, operation_name: str | None, limits: Limits) -> Uses | BadUserInput:
-    try:
-        return argument_uses(schema, parse_within(query, limits), operation_name)
-    except BadUserInput as error:
-        return error  # a literal over its bound: the document's, so cached with it
+def variable_uses(schema: GraphQLSchema, query: str, operation_name: str | None, limits: Limits) -> Uses:
+    """Where the operation's variables go (graph/argument_bounds.py); GraphQLError if it does not parse."""
+    return argument_uses(schema, parse_within(query, limits), operation_name)
 
 
 def check_bounds(
     schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
 ) -> None:
     """BadUserInput for text over its bound (graph/argument_bounds.py), literal or variable."""
-    uses = _uses(schema, query, operation_name, limits)
-    if isinstance(uses, BadUserInput):
-        # A fresh error each time: responses and logs must not share (or mutate) one instance.
-        extensions = {key: value for key, value in (uses.extensions or {}).items() if key != "code"}
-        raise BadUserInput(uses.message, nodes=uses.nodes, **extensions)
+    uses = variable_uses(schema, query, operation_name, limits)
+    if uses.error is not None:
+        # A fresh error each time: responses and logs must not share (or mutate) one cached instance.
+        extensions = {key: value for key, value in (uses.error.extensions or {}).items() if key != "code"}
+        raise BadUserInput(uses.error.message, nodes=uses.error.nodes, **extensions)
     uses.check(variables)
 
 
