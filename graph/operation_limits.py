@@ -19,7 +19,16 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse, specified_rules, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+    specified_rules,
+    validate,
+)
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
@@ -37,6 +46,13 @@ _SUGGESTION = re.compile(r"\s*Did you mean .*?\?\s*$", re.S)
 # graphql-core's parser refuses documents nested past its own bound with this message.
 _TOO_DEEP = "nested too deeply"
 _TOO_MANY_TOKENS = "tokens. Parsing aborted"
+
+
+MULTIPLE_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
+def _operation_count(document: DocumentNode) -> int:
+    return sum(isinstance(definition, OperationDefinitionNode) for definition in document.definitions)
 
 
 def limits_of(context: Any) -> Limits:
@@ -160,7 +176,12 @@ def _checked(
 class OperationLimits(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         execution_context = self.execution_context
-        execution_context.graphql_document = parse_within(execution_context.query, limits_of(execution_context.context))
+        document = parse_within(execution_context.query, limits_of(execution_context.context))
+        # Strawberry would run the first operation; the spec (GetOperation) refuses to guess. Here, before
+        # Strawberry checks the first operation's type, so a GET gets this error rather than "use POST".
+        if execution_context._provided_operation_name is None and _operation_count(document) > 1:
+            raise GraphQLError(MULTIPLE_OPERATIONS, extensions={"code": "BAD_REQUEST"})
+        execution_context.graphql_document = document
         yield
 
     def on_validate(self) -> Iterator[None]:
