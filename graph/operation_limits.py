@@ -137,11 +137,11 @@ def document_within_limits(
     anything else goes to the general path, whose errors say which limit. The
     same caches serve both.
     """
-    document, cost = _checked(schema, query, operation_name, limits)
-    if document is None:
-        return None
+    document, cost, uses = _checked(schema, query, operation_name, limits)
+    if document is None or uses is None:
+        return None  # uses None: a literal over its bound
     try:
-        check_bounds(schema, query, operation_name, variables, limits)
+        uses.check(variables)
     except GraphQLError:
         return None  # text over its bound: the general path words the error, before any SQL
     if cost is None:  # variables size a page: the cost is the request's
@@ -155,22 +155,26 @@ def document_within_limits(
 @lru_cache(maxsize=CACHE_SIZE)
 def _checked(
     schema: GraphQLSchema, query: str, operation_name: str | None, limits: Limits
-) -> tuple[DocumentNode | None, int | None]:
-    """(document, its static cost or None) once it parses and validates within the limits, else (None, None).
+) -> tuple[DocumentNode | None, int | None, Uses | None]:
+    """(document, its static cost or None, where its variables go) once it parses and validates within the limits.
 
-    One cache in front of the three below: a planned request pays one lookup
-    (hashing `limits` and the rules once) instead of three.
+    (None, None, None) otherwise, and when a literal is over its bound or out
+    of range. One cache in front of the four below: a planned request pays
+    one lookup (hashing `limits` and the rules once) instead of four.
     """
     try:
         document = parse_within(query, limits)
     except GraphQLError:
-        return None, None
+        return None, None, None
     if validate_within(schema, query, SPECIFIED_RULES, limits):
-        return None, None
+        return None, None, None
+    uses = variable_uses(schema, query, operation_name, limits)
+    if uses.error is not None:
+        return None, None, None
     try:
-        return document, _static_cost(schema, query, operation_name, limits)
+        return document, _static_cost(schema, query, operation_name, limits), uses
     except GraphQLError:
-        return None, None  # a literal size out of range
+        return None, None, None  # a literal size out of range
 
 
 class OperationLimits(SchemaExtension):
