@@ -18,32 +18,35 @@ nothing and `search` stays a scan: the bound on its length
 """
 
 from alembic import op
-from sqlalchemy import text
 
 revision = "0004_search_trigrams"
 down_revision = "0003_login_attempts"
 branch_labels = None
 depends_on = None
 
-COLUMNS = ("title", "description", "body")
-
-
-def _has_pg_trgm() -> bool:
-    available = "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'"
-    return op.get_bind().execute(text(available)).scalar() is not None
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS articles_title_trgm_idx ON articles USING gin (title gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS articles_description_trgm_idx ON articles USING gin (description gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS articles_body_trgm_idx ON articles USING gin (body gin_trgm_ops)",
+)
+DROPS = (
+    "DROP INDEX IF EXISTS articles_title_trgm_idx",
+    "DROP INDEX IF EXISTS articles_description_trgm_idx",
+    "DROP INDEX IF EXISTS articles_body_trgm_idx",
+)
+AVAILABLE = "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'"
 
 
 def upgrade() -> None:
-    if not _has_pg_trgm():
+    if op.get_bind().exec_driver_sql(AVAILABLE).scalar() is None:
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for column in COLUMNS:
-        index = f"articles_{column}_trgm_idx"
-        op.execute(f"CREATE INDEX IF NOT EXISTS {index} ON articles USING gin ({column} gin_trgm_ops)")
+    for statement in INDEXES:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    for column in COLUMNS:
-        op.execute(f"DROP INDEX IF EXISTS articles_{column}_trgm_idx")
+    for statement in DROPS:
+        op.execute(statement)
     # Without CASCADE: if anything else came to use pg_trgm, the downgrade stops rather than break it.
     op.execute("DROP EXTENSION IF EXISTS pg_trgm")
