@@ -11,10 +11,6 @@ from typing import Any
 
 import orjson
 
-REDACTED = "[redacted]"
-# Variable names whose values never reach a log, even with LOG_VARIABLES on.
-SECRET_WORDS = ("password", "token", "secret", "authorization")
-
 
 class JsonFormatter(logging.Formatter):
     """time, level, logger, message, the record's `fields` (extra={"fields": {...}}), and any traceback."""
@@ -95,15 +91,3 @@ def logging_config(level: str = "info") -> dict[str, Any]:
             "alembic": {"level": "WARNING"},
         },
     }
-
-
-def redacted(value: Any) -> Any:
-    """`value` with every entry whose key names a secret replaced, at any depth."""
-    if isinstance(value, dict):
-        return {
-            key: REDACTED if any(word in str(key).lower() for word in SECRET_WORDS) else redacted(item)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [redacted(item) for item in value]
-    return value

@@ -19,13 +19,24 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse, specified_rules, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+    specified_rules,
+    validate,
+)
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from graph.argument_bounds import Uses, argument_uses
 from graph.cost import operation_cost, static_cost
+from graph.errors import BadUserInput
 from graph.limits import Limits, check_length, exceeded, shape_errors
 
 CACHE_SIZE = 1024
@@ -35,6 +46,13 @@ _SUGGESTION = re.compile(r"\s*Did you mean .*?\?\s*$", re.S)
 # graphql-core's parser refuses documents nested past its own bound with this message.
 _TOO_DEEP = "nested too deeply"
 _TOO_MANY_TOKENS = "tokens. Parsing aborted"
+
+
+MULTIPLE_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
+def _operation_count(document: DocumentNode) -> int:
+    return sum(isinstance(definition, OperationDefinitionNode) for definition in document.definitions)
 
 
 def limits_of(context: Any) -> Limits:
@@ -91,6 +109,24 @@ def cost_within(
     return operation_cost(schema, document, operation_name, variables) if cost is None else cost
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def variable_uses(schema: GraphQLSchema, query: str, operation_name: str | None, limits: Limits) -> Uses:
+    """Where the operation's variables go (graph/argument_bounds.py); GraphQLError if it does not parse."""
+    return argument_uses(schema, parse_within(query, limits), operation_name)
+
+
+def check_bounds(
+    schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
+) -> None:
+    """BadUserInput for text over its bound (graph/argument_bounds.py), literal or variable."""
+    uses = variable_uses(schema, query, operation_name, limits)
+    if uses.error is not None:
+        # A fresh error each time: responses and logs must not share (or mutate) one cached instance.
+        extensions = {key: value for key, value in (uses.error.extensions or {}).items() if key != "code"}
+        raise BadUserInput(uses.error.message, nodes=uses.error.nodes, **extensions)
+    uses.check(variables)
+
+
 def document_within_limits(
     schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None, limits: Limits
 ) -> DocumentNode | None:
@@ -101,9 +137,13 @@ def document_within_limits(
     anything else goes to the general path, whose errors say which limit. The
     same caches serve both.
     """
-    document, cost = _checked(schema, query, operation_name, limits)
-    if document is None:
-        return None
+    document, cost, uses = _checked(schema, query, operation_name, limits)
+    if document is None or uses is None:
+        return None  # uses None: a literal over its bound
+    try:
+        uses.check(variables)
+    except GraphQLError:
+        return None  # text over its bound: the general path words the error, before any SQL
     if cost is None:  # variables size a page: the cost is the request's
         try:
             cost = operation_cost(schema, document, operation_name, variables)
@@ -115,28 +155,37 @@ def document_within_limits(
 @lru_cache(maxsize=CACHE_SIZE)
 def _checked(
     schema: GraphQLSchema, query: str, operation_name: str | None, limits: Limits
-) -> tuple[DocumentNode | None, int | None]:
-    """(document, its static cost or None) once it parses and validates within the limits, else (None, None).
+) -> tuple[DocumentNode | None, int | None, Uses | None]:
+    """(document, its static cost or None, where its variables go) once it parses and validates within the limits.
 
-    One cache in front of the three below: a planned request pays one lookup
-    (hashing `limits` and the rules once) instead of three.
+    (None, None, None) otherwise, and when a literal is over its bound or out
+    of range. One cache in front of the four below: a planned request pays
+    one lookup (hashing `limits` and the rules once) instead of four.
     """
     try:
         document = parse_within(query, limits)
     except GraphQLError:
-        return None, None
+        return None, None, None
     if validate_within(schema, query, SPECIFIED_RULES, limits):
-        return None, None
+        return None, None, None
+    uses = variable_uses(schema, query, operation_name, limits)
+    if uses.error is not None:
+        return None, None, None
     try:
-        return document, _static_cost(schema, query, operation_name, limits)
+        return document, _static_cost(schema, query, operation_name, limits), uses
     except GraphQLError:
-        return None, None  # a literal size out of range
+        return None, None, None  # a literal size out of range
 
 
 class OperationLimits(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         execution_context = self.execution_context
-        execution_context.graphql_document = parse_within(execution_context.query, limits_of(execution_context.context))
+        document = parse_within(execution_context.query, limits_of(execution_context.context))
+        # Strawberry would run the first operation; the spec (GetOperation) refuses to guess. Here, before
+        # Strawberry checks the first operation's type, so a GET gets this error rather than "use POST".
+        if execution_context._provided_operation_name is None and _operation_count(document) > 1:
+            raise GraphQLError(MULTIPLE_OPERATIONS, extensions={"code": "BAD_REQUEST"})
+        execution_context.graphql_document = document
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -152,6 +201,13 @@ class OperationLimits(SchemaExtension):
         )
         if not errors:
             try:
+                check_bounds(
+                    execution_context.schema._schema,
+                    execution_context.query,
+                    execution_context.operation_name,
+                    execution_context.variables,
+                    limits,
+                )
                 cost = cost_within(
                     execution_context.schema._schema,
                     execution_context.query,
@@ -160,7 +216,7 @@ class OperationLimits(SchemaExtension):
                     execution_context.variables,
                     limits,
                 )
-            except GraphQLError as out_of_range:  # BAD_USER_INPUT, as the resolver would have said
+            except GraphQLError as out_of_range:  # BAD_USER_INPUT: text over its bound, or a size the resolver refuses
                 errors = [out_of_range]
             else:
                 if cost > limits.max_cost:

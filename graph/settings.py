@@ -168,8 +168,8 @@ class Settings(BaseSettings):
     )
     log_variables: bool = Field(
         default=False,
-        description="Put each operation's variables in its log line (keys naming a password, token, secret or "
-        "authorization are redacted).",
+        description="Put each operation's variables in its log line (whatever feeds a password, and variables "
+        "the operation does not declare, are redacted).",
     )
     metrics: bool = Field(
         default=True, description="Serve Prometheus metrics at /metrics (false: 404 and nothing recorded)."

@@ -7,6 +7,7 @@ another key, or a token without expiry are all refused.
 """
 
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from graph.errors import Unauthenticated
 from graph.settings import Settings
 
 ALGORITHM = "HS256"
+# users.id is a positive bigint; `int()` would also take "1_0", " 7" or a number PostgreSQL cannot hold.
+_USER_ID = re.compile(r"[1-9][0-9]{0,18}")
+_BIGINT_MAX = 2**63 - 1
 MIN_SECRET_BYTES = 32
 VERIFIED_CACHE_SIZE = 1024
 
@@ -83,7 +87,7 @@ class Tokens:
             raise Unauthenticated("The token has expired; sign in again.")
         try:
             raw = jwt.decode(token, self._secret, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]})
-            claims = Claims(user_id=int(raw["sub"]), version=int(raw.get("ver", -1)))
+            claims = Claims(user_id=_user_id(raw["sub"]), version=int(raw.get("ver", -1)))
             expires = float(raw["exp"])
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("The token has expired; sign in again.") from None
@@ -93,6 +97,13 @@ class Tokens:
             del self._verified[next(iter(self._verified))]  # the oldest
         self._verified[token] = (claims, expires)
         return claims
+
+
+def _user_id(sub: object) -> int:
+    """The user a `sub` names; ValueError unless it is an ID a users row can have."""
+    if not isinstance(sub, str) or not _USER_ID.fullmatch(sub) or int(sub) > _BIGINT_MAX:
+        raise ValueError("sub")
+    return int(sub)
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -108,6 +108,20 @@ BAD_TOKENS = {
     "non-numeric sub": lambda user_id, secret: (
         "Bearer " + jwt.encode(claims_for(user_id, sub="alice"), secret, algorithm="HS256")
     ),
+    # Signed with the server's own secret: a 500 and a reset connection before (asyncpg's int64 overflow).
+    "sub over int64": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id, sub=str(2**63)), secret, algorithm="HS256")
+    ),
+    "sub far over int64": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id, sub="9" * 40), secret, algorithm="HS256")
+    ),
+    "sub zero": lambda user_id, secret: "Bearer " + jwt.encode(claims_for(user_id, sub="0"), secret, algorithm="HS256"),
+    "sub negative": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id, sub=f"-{user_id}"), secret, algorithm="HS256")
+    ),
+    "sub with an underscore": lambda user_id, secret: (
+        "Bearer " + jwt.encode(claims_for(user_id, sub=f"{user_id}_0"), secret, algorithm="HS256")
+    ),
     "expired": lambda user_id, secret: (
         "Bearer "
         + jwt.encode(claims_for(user_id, iat=int(time.time()) - 7200, lifetime=-3600), secret, algorithm="HS256")

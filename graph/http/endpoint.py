@@ -133,6 +133,9 @@ async def _run(
         return error_body(error.message, error.code), 200, False
     except DatabaseUnavailable:
         return _unavailable(graphql_response_json)
+    observation = current_observation.get()
+    if observation is not None:
+        observation.query = query  # the log line's redaction reads where variables go
     try:
         context = await context_for(request, headers)
     except DatabaseUnavailable:

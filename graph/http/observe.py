@@ -7,7 +7,7 @@ graph/request_hooks.py hands the running operation's context and name to the
 The log line (logger `graph.request`) holds: request id, operation name,
 persisted-query hash, duration in ms, SQL statement count, outcome ("ok" or
 the error codes), HTTP status, method. Never headers, never the query text;
-variables only with LOG_VARIABLES=true, with passwords and tokens redacted.
+variables only with LOG_VARIABLES=true, with passwords redacted (graph/redaction.py).
 """
 
 import logging
@@ -24,7 +24,8 @@ from starlette.requests import Request
 from graph import metrics
 from graph.http.headers import Headers
 from graph.http.params import Params, RequestError
-from graph.logs import RecordTemplate, redacted
+from graph.logs import RecordTemplate
+from graph.redaction import logged_variables
 from graph.request_ids import new_request_id
 
 log = logging.getLogger("graph.request")
@@ -36,11 +37,12 @@ Run = Callable[[Request, Headers, Params, str, str], Awaitable[tuple[dict[str, A
 class Observation:
     """Filled in while one operation runs; read once when it ends."""
 
-    __slots__ = ("context", "operation_name")
+    __slots__ = ("context", "operation_name", "query")
 
     def __init__(self) -> None:
         self.context: Any = None
         self.operation_name: str | None = None
+        self.query: str | None = None  # the document, once a persisted query's hash is resolved
 
 
 current_observation: ContextVar[Observation | None] = ContextVar("current_observation", default=None)
@@ -109,7 +111,8 @@ def _record(
         "statements": statements,
     }
     if settings.log_variables:
-        fields["variables"] = redacted(params.variables)
+        query = observation.query or params.query
+        fields["variables"] = logged_variables(query, params.operation_name, params.variables, state["limits"])
     if log.isEnabledFor(logging.INFO):
         # log.info without its walk up the stack for the caller's file and line, or LogRecord's lookups.
         log.handle(OPERATION_RECORDS.record(fields=fields))
