@@ -1,7 +1,7 @@
 """Trigram indexes for the article filter's `search`.
 
-Revision ID: 0004_search_trigrams
-Revises: 0003_login_attempts
+Revision ID: 0005_search_trigrams
+Revises: 0004_login_attempt_delays
 Create Date: 2026-12-03
 
 `search` is `title ILIKE $p OR description ILIKE $p OR body ILIKE $p` with
@@ -19,8 +19,8 @@ nothing and `search` stays a scan: the bound on its length
 
 from alembic import op
 
-revision = "0004_search_trigrams"
-down_revision = "0003_login_attempts"
+revision = "0005_search_trigrams"
+down_revision = "0004_login_attempt_delays"
 branch_labels = None
 depends_on = None
 
