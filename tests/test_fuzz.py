@@ -18,6 +18,7 @@ from schemathesis.python import asgi
 from graph.app import create_app
 from graph.tokens import Tokens, signing_secret
 from tests import factories
+from tests.fuzz_ids import TYPES  # noqa: F401 - registers the ID strategy
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))
 

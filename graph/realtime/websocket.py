@@ -38,7 +38,22 @@ log = logging.getLogger("graph.websocket")
 
 
 class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
+    async def handle_message(self, message: Any) -> None:
+        # Strawberry indexes every frame as an object: a JSON array, number or
+        # null raised out of its loop, and the socket died without a close
+        # frame (1006) and a traceback. The protocol's answer is 4400.
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("A message must be a JSON object.")
+            return
+        await super().handle_message(message)
+
     async def handle_subscribe(self, message: Any) -> None:
+        if (malformed := _malformed_subscribe(message)) is not None:
+            # A payload that is not an object crashed the socket as above; a query
+            # that is not a string reached the executor and ended as a traceback
+            # and a bare `complete`. A malformed message is 4400, as the protocol says.
+            await self.handle_invalid_message(malformed)
+            return
         # Before acknowledgement, or for an id already in use, Strawberry closes the socket (4401, 4409).
         if self.connection_acknowledged and message.get("id") not in self.operations:
             limit = self.max_subscriptions_per_connection
@@ -53,10 +68,8 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
 
     def _unpickable_operation(self, message: Any) -> GraphQLError | None:
         """BAD_REQUEST, as on HTTP, for no query or no operation to pick; Strawberry's stream calls those internal."""
-        payload = message.get("payload")
-        query = payload.get("query") if isinstance(payload, dict) else None
-        if not isinstance(query, str):
-            return None  # Strawberry closes the socket: the message itself is malformed
+        payload = message["payload"]  # an object with a string query (_malformed_subscribe)
+        query = payload["query"]
         if not query.strip():
             return GraphQLError("No GraphQL query in the subscribe message.", extensions={"code": "BAD_REQUEST"})
         try:
@@ -64,7 +77,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         except GraphQLError:
             return None  # the stream answers it with its code
         name = payload.get("operationName")
-        if get_operation_ast(document, name if isinstance(name, str) else None) is not None:
+        if get_operation_ast(document, name) is not None:
             return None
         reason = f'Unknown operation named "{name}".' if name else "Name the operation: the document has several."
         return GraphQLError(reason, extensions={"code": "BAD_REQUEST"})
@@ -93,6 +106,22 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         log.info("websocket subscribe %r refused: %s", operation_id, codes)
         message = {"id": operation_id, "type": "error", "payload": [error.formatted for error in errors]}
         await (operation.send_operation_message(message) if operation is not None else self.send_message(message))
+
+
+def _malformed_subscribe(message: dict) -> str | None:
+    """What makes a `subscribe` message unreadable (graphql-transport-ws's shape), or None."""
+    payload = message.get("payload")
+    if not isinstance(message.get("id"), str):
+        return "A subscribe message needs a string `id`."
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return "A subscribe message needs a `payload` object with a string `query`."
+    if not isinstance(payload.get("variables"), dict | None):
+        return "`variables` must be an object."
+    if not isinstance(payload.get("operationName"), str | None):
+        return "`operationName` must be a string."
+    if not isinstance(payload.get("extensions"), dict | None):
+        return "`extensions` must be an object."
+    return None
 
 
 class SubscriptionRouter(GraphQLRouter):
