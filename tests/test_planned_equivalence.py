@@ -184,8 +184,9 @@ async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, sett
     "query",
     [
         "mutation { logout }",
-        '{ node(id: "VXNlcjox") { id } }',
-        "{ articles(first: 1) @include(if: true) { totalCount } }",
+        '{ node(id: "not-an-id") { id } }',
+        '{ nodes(ids: ["VXNlcjox", "VGFnOjE="]) { id } }',
+        "{ articles(first: 1) @include(if: null) { totalCount } }",
         "{ articles(first: 1000) { totalCount } }",
         '{ articles(after: "garbage") { totalCount } }',
         "{ nope }",
