@@ -11,6 +11,7 @@ not decode) the planner must hand the document back. The statement counter
 statement, against the general path's count for the same document.
 """
 
+import logging
 from typing import Any
 
 import orjson
@@ -22,7 +23,9 @@ from graph.context import Context, ViewerIdentity
 from graph.planned import PlannedExecution
 from graph.planned.conditions import MAX_CONDITION_VARIABLES
 from graph.schema import schema
+from graph.tokens import Tokens, signing_secret
 from tests import factories
+from tests.apps import client_with
 from tests.read_fixtures import gid
 from tests.test_planned_equivalence import decoded
 
@@ -285,3 +288,48 @@ async def test_an_id_that_does_not_decode_gets_the_general_paths_error(seeded, d
     # The same document with good IDs is still planned afterwards.
     planned, *_ = await compare(db, settings, execution, NODES, {"ids": [seeded["article"]]})
     assert planned["nodes"][0]["slug"] == seeded["slug"]
+
+
+# The issue's documents over HTTP, as the access log counts their statements:
+# from the request's context on, so a signed-in request's token lookup
+# (graph/auth.py, one statement before the context exists) is not in it.
+ISSUE_DOCUMENTS = {
+    "article page, @include true": (ARTICLE_PAGE, lambda s: {"slug": s["slug"], "withComments": True}),
+    "article page, @skip false": (ARTICLE_PAGE_SKIP, lambda s: {"slug": s["slug"], "noComments": False}),
+    "node refetch of an article": (NODE_REFETCH, lambda s: {"id": s["article"]}),
+    "nodes of an article and a user": (NODES, lambda s: {"ids": [s["article"], s["author"]]}),
+    "Apollo home page": (HOME_PAGE, lambda s: {"first": 10}),
+}
+
+
+def request_lines(caplog) -> list[dict]:
+    return [record.fields for record in caplog.records if record.name == "graph.request"]
+
+
+@pytest.mark.parametrize("document", ISSUE_DOCUMENTS)
+async def test_over_http_each_issue_document_is_one_statement_plus_the_viewer_lookup(
+    seeded, settings, conn, caplog, document
+) -> None:
+    query, variables_of = ISSUE_DOCUMENTS[document]
+    variables = variables_of(seeded)
+    reader = await conn.fetchrow("SELECT id, token_version FROM users WHERE id = $1", seeded["reader"])
+    token = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds).issue(reader["id"], reader["token_version"])
+    counts = {}
+    for planned in (True, False):
+        async with client_with(settings, planned_execution=planned) as client:
+            for signed_in in (False, True):
+                headers = {"Authorization": f"Bearer {token}"} if signed_in else {}
+                caplog.clear()
+                with caplog.at_level(logging.INFO, logger="graph.request"):
+                    response = await client.post(
+                        "/graphql", json={"query": query, "variables": variables}, headers=headers
+                    )
+                assert response.status_code == 200 and "errors" not in response.json()
+                (line,) = request_lines(caplog)
+                counts[(planned, signed_in)] = line["statements"]
+    print(
+        f"{document}: statements (anonymous, signed in): general {counts[(False, False)], counts[(False, True)]},"
+        f" planned {counts[(True, False)], counts[(True, True)]}"
+    )
+    assert counts[(True, False)] == counts[(True, True)] == 1
+    assert counts[(False, False)] > 1 and counts[(False, True)] > 1  # what the general path needed (before)
