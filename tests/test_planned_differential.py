@@ -14,6 +14,13 @@ root fields only (no mutations, no subscriptions). Three kinds:
 - one document in twenty has one schema violation (hypothesis-graphql's
   negative mode): the planned path must decline it.
 
+One valid document in three then gets `@include`/`@skip` on some of its
+fields, fragment spreads and inline fragments, each condition a literal or
+one of three Boolean! variables given true or false (`Conditions`).
+`node`/`nodes` are root fields like any other: the ID strategy gives seeded
+rows' IDs of every type, and sometimes a missing row, a `Tag` ID or text
+that is no ID at all.
+
 The scalar strategies make values mostly real: IDs of seeded rows, small
 page sizes, seeded usernames, slugs, tags and cursors, with a share of odd
 ones (missing rows, sizes out of range, arbitrary text). Then `Coherent`
@@ -50,11 +57,17 @@ from typing import Any
 import pytest
 from graphql import (
     ArgumentNode,
+    BooleanValueNode,
+    DirectiveNode,
     DocumentNode,
     EnumValueNode,
     FieldNode,
+    FragmentSpreadNode,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
+    NameNode,
+    NonNullTypeNode,
     NullValueNode,
     ObjectFieldNode,
     ObjectValueNode,
@@ -62,6 +75,8 @@ from graphql import (
     SelectionSetNode,
     StringValueNode,
     ValueNode,
+    VariableDefinitionNode,
+    VariableNode,
     build_schema,
     get_named_type,
     parse,
@@ -84,9 +99,8 @@ SDL = (Path(__file__).parents[1] / "schema.graphql").read_text()
 SCHEMA = build_schema(SDL)
 EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "400"))
 SIZE = SeedSize(users=12, articles=40, comments=150, follows_per_user=4, favorites_per_article=3)
-# `node` and `nodes` are always handed to the general path (README, "The planned
-# execution path"): three whole documents in four leave them out (drawn from every
-# root field, two in three would have one).
+# Three whole documents in four leave `node`/`nodes` out (drawn from every root
+# field, two in three would have one): the other root fields get their share.
 ROOT_FIELDS = [name for name in SCHEMA.query_type.fields if name not in {"node", "nodes"}]
 SHARE_ANSWERED = 0.5
 
@@ -266,6 +280,56 @@ class Coherent:
         return value
 
 
+class Conditions:
+    """Puts @include/@skip on some selections: literal conditions, or variables `$c0`..`$c2` drawn true or false."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+        self.variables: dict[str, bool] = {}
+
+    def document(self, document: DocumentNode) -> DocumentNode:
+        definitions = [
+            replace(definition, selection_set=self.selection_set(definition.selection_set))
+            for definition in document.definitions
+        ]
+        boolean = NonNullTypeNode(type=NamedTypeNode(name=NameNode(value="Boolean")))
+        declared = tuple(
+            VariableDefinitionNode(variable=VariableNode(name=NameNode(value=name)), type=boolean, directives=())
+            for name in sorted(self.variables)
+        )
+        definitions = [
+            replace(d, variable_definitions=(*(d.variable_definitions or ()), *declared))
+            if isinstance(d, OperationDefinitionNode)
+            else d
+            for d in definitions
+        ]
+        return replace(document, definitions=tuple(definitions))
+
+    def selection_set(self, selection_set: SelectionSetNode | None) -> SelectionSetNode | None:
+        if selection_set is None:
+            return None
+        selections = []
+        for selection in selection_set.selections:
+            if not isinstance(selection, FragmentSpreadNode):
+                selection = replace(selection, selection_set=self.selection_set(selection.selection_set))
+            if not selection.directives and self.draw(st.integers(0, 4)) == 0:
+                selection = replace(selection, directives=(self.directive(),))
+            selections.append(selection)
+        return replace(selection_set, selections=tuple(selections))
+
+    def directive(self) -> DirectiveNode:
+        if self.draw(st.booleans()):
+            value: ValueNode = BooleanValueNode(value=self.draw(st.booleans()))
+        else:
+            name = self.draw(st.sampled_from(["c0", "c1", "c2"]))
+            self.variables.setdefault(name, self.draw(st.booleans()))
+            value = VariableNode(name=NameNode(value=name))
+        return DirectiveNode(
+            name=NameNode(value=self.draw(st.sampled_from(["include", "skip"]))),
+            arguments=(ArgumentNode(name=NameNode(value="if"), value=value),),
+        )
+
+
 # Lists a client asks for, each around a fragment `Selected` on the type the list holds.
 FRAMES = {
     "Article": (
@@ -294,8 +358,11 @@ def rooted_at(type_name: str) -> GraphQLSchema:
     return GraphQLSchema(query=SCHEMA.get_type(type_name), types=types)
 
 
-def documents(seeded: dict[str, Any]) -> st.SearchStrategy[str]:
-    """Whole documents, or a selection on one type in a frame; both with their values made coherent."""
+def documents(seeded: dict[str, Any]) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
+    """Whole documents, or a selection on one type in a frame; both with their values made coherent.
+
+    Each comes with its variables (the conditions'), empty for most.
+    """
     scalars = scalar_strategies(seeded)
 
     def generated(fields: list[str] | None) -> st.SearchStrategy[DocumentNode]:
@@ -324,11 +391,15 @@ def documents(seeded: dict[str, Any]) -> st.SearchStrategy[str]:
         return parse(f"query Framed {{ {frame} }}\nfragment Selected on {type_name} {draw(selections[type_name])}")
 
     @st.composite
-    def coherent(draw: st.DrawFn) -> str:
+    def coherent(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
         document = draw(st.one_of(mostly(generated(ROOT_FIELDS), generated(None), one_in=4), framed()))
-        return print_ast(Coherent(draw, seeded).document(document))
+        document = Coherent(draw, seeded).document(document)
+        conditions = Conditions(draw)
+        if draw(st.integers(0, 2)) == 0:
+            document = conditions.document(document)
+        return print_ast(document), conditions.variables
 
-    return mostly(coherent(), invalid, one_in=20)
+    return mostly(coherent(), invalid.map(lambda query: (query, {})), one_in=20)
 
 
 async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db, settings, record_property) -> None:
@@ -338,29 +409,36 @@ async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db,
     planned_execution = PlannedExecution(schema)  # one per process in the app, plans cached across requests
     outcomes: Counter[str] = Counter()
 
-    async def compare(query: str, viewer_id: int | None) -> None:
-        planned = decoded(await planned_execution.answer(query, None, None, context_for(db, settings, viewer_id)))
-        general = await schema.execute(query, context_value=context_for(db, settings, viewer_id))
+    async def compare(query: str, variables: dict[str, Any], viewer_id: int | None) -> None:
+        context = context_for(db, settings, viewer_id)
+        planned = decoded(await planned_execution.answer(query, None, variables, context))
+        general_context = context_for(db, settings, viewer_id)
+        general = await schema.execute(query, variable_values=variables, context_value=general_context)
         general_response = {"data": general.data}
         if general.errors:
             general_response["errors"] = [error.formatted for error in general.errors]
         if planned is None:
             outcomes["declined"] += 1  # the general path answers
             return
-        assert {"data": planned} == general_response, query
+        assert {"data": planned} == general_response, (query, variables)
         outcomes["answered"] += 1
+        outcomes["answered with conditions"] += bool(variables) or "@include" in query or "@skip" in query
+        outcomes["answered node/nodes"] += "node(" in query or "nodes(" in query
 
     @hypothesis_settings.get_profile("differential")
-    @given(query=documents(seeded), viewer_id=st.sampled_from(seeded["viewers"]))
-    def run(query: str, viewer_id: int | None) -> None:
+    @given(document=documents(seeded), viewer_id=st.sampled_from(seeded["viewers"]))
+    def run(document: tuple[str, dict[str, Any]], viewer_id: int | None) -> None:
+        query, variables = document
         try:
-            asyncio.run_coroutine_threadsafe(compare(query, viewer_id), loop).result()
+            asyncio.run_coroutine_threadsafe(compare(query, variables, viewer_id), loop).result()
         except concurrent.futures.CancelledError as error:  # an Exception, unlike asyncio's: Hypothesis shrinks it
             raise AssertionError(f"CancelledError escaped:\n{query}") from error
 
     # A synchronous Hypothesis test in a thread, each example run on this loop (the
     # pool's): the share below can then be checked once, after every example.
     await asyncio.to_thread(run)
+    assert outcomes["answered with conditions"] >= EXAMPLES // 10, outcomes
+    assert outcomes["answered node/nodes"] >= EXAMPLES // 40, outcomes
     total = outcomes["answered"] + outcomes["declined"]
     share = outcomes["answered"] / total
     record_property("planned_answered", f"{outcomes['answered']}/{total}")

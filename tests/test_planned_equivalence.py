@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
+from graphql import GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType
 
 from db.seed import SeedSize, seed
 from graph.context import Context, ViewerIdentity
@@ -20,6 +20,7 @@ from graph.planned import PlannedExecution
 from graph.planned.executor import knows
 from graph.schema import schema
 from tests import factories
+from tests.read_fixtures import gid
 
 SIZE = SeedSize(users=12, articles=40, comments=150, follows_per_user=4, favorites_per_article=3)
 CONNECTION_ARGS = ({}, {"first": 0}, {"first": 1}, {"first": 3}, {"last": 2}, {"first": 100})
@@ -33,12 +34,21 @@ async def seeded(conn) -> dict[str, Any]:
         "slugs": [r["slug"] for r in await conn.fetch("SELECT slug FROM articles ORDER BY id LIMIT 5")],
         "tags": [r["name"] for r in await conn.fetch("SELECT name FROM tags ORDER BY id LIMIT 5")],
         "reader": await conn.fetchval("SELECT follower_id FROM follows GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"),
+        # Node IDs of each type, and of rows that do not exist.
+        "ids": [
+            gid(table.capitalize()[:-1], row["id"])
+            for table in ("users", "articles", "comments")
+            for row in await conn.fetch(f"SELECT id FROM {table} ORDER BY id LIMIT 3")
+        ]
+        + [gid("Article", 999_999), gid("Comment", 999_999)],
     }
 
 
 def _literal(value: Any) -> str:
     if isinstance(value, str):
         return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_literal(v)}" for k, v in value.items()) + "}"
     return str(value)
@@ -84,6 +94,10 @@ class DocumentGenerator:
             return {"username": rng.choice([*seeded["usernames"], "nobody"])}
         if name == "tags":
             return rng.choice([{}, {"first": 3}])
+        if name == "node":
+            return {"id": rng.choice(seeded["ids"])}
+        if name == "nodes":
+            return {"ids": [rng.choice(seeded["ids"]) for _ in range(rng.randint(0, 4))]}
         return {}
 
     def selection(self, parent: GraphQLObjectType, depth: int) -> str:
@@ -108,7 +122,13 @@ class DocumentGenerator:
                 if args:
                     rendered += "(" + _arguments(args) + ")"
                 named = _named(field.type)
-                if isinstance(named, GraphQLObjectType):
+                if isinstance(named, GraphQLInterfaceType):
+                    # A fragment per type the node may be (some of them), and the interface's own fields.
+                    possible = self.graphql_schema.get_possible_types(named)
+                    chosen_types = rng.sample(possible, k=rng.randint(0, len(possible)))
+                    fragments = " ".join(f"... on {t.name} {self.selection(t, depth + 1)}" for t in chosen_types)
+                    rendered += f" {{ __typename id {fragments} }}"
+                elif isinstance(named, GraphQLObjectType):
                     inner = self.selection(named, depth + 1)
                     if named.name in {"Article", "User", "Comment"} and rng.random() < 0.2:
                         inner = "{ ... on Node { id } " + inner[1:]
@@ -184,8 +204,9 @@ async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, sett
     "query",
     [
         "mutation { logout }",
-        '{ node(id: "VXNlcjox") { id } }',
-        "{ articles(first: 1) @include(if: true) { totalCount } }",
+        '{ node(id: "not-an-id") { id } }',
+        '{ nodes(ids: ["VXNlcjox", "VGFnOjE="]) { id } }',
+        "{ articles(first: 1) @include(if: null) { totalCount } }",
         "{ articles(first: 1000) { totalCount } }",
         '{ articles(after: "garbage") { totalCount } }',
         "{ nope }",

@@ -2,8 +2,9 @@
 
 `PlannedExecution.answer` gives a query's `data` or returns None, and the
 caller then runs the general (Strawberry, DataLoader) path. It returns None
-for anything it does not plan (mutations, directives, `node`/`nodes`,
-documents that do not validate, variables that do not coerce, a bad token)
+for anything it does not plan (mutations, subscriptions, documents that do
+not validate, variables that do not coerce, an ID that does not decode, a
+bad token)
 and whenever execution meets something unusual, so every error response
 comes from the general path, and every planned answer equals the general
 path's (tests/test_planned_equivalence.py runs both on the same documents).
@@ -21,6 +22,7 @@ from db.pool import statement_count
 from graph.operation_limits import document_within_limits, limits_of
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
+from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
 from graph.planned.executor import Run, knows
 from graph.planned.json_sql import NotCompilable, statement_for
 from graph.planned.plan import NotPlannable, Plan, build_plan
@@ -39,8 +41,13 @@ class PlannedExecution:
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
 
-    def plan_for(self, query: str, operation_name: str | None, document: DocumentNode | None = None) -> Plan | None:
-        """The cached plan; on a miss, built from `document` (parsed and validated by the caller), if given."""
+    def plan_for(
+        self, query: str, operation_name: str | None, document: DocumentNode | None = None
+    ) -> Plan | Variants | None:
+        """The cached plan (or plans by condition values); on a miss, built from `document`, if given.
+
+        `document` was parsed and validated by the caller.
+        """
         key = (query, operation_name)
         plan = self._plans.get(key)
         if plan is None:
@@ -69,11 +76,21 @@ class PlannedExecution:
             operation = next((o for o in operations if o.name and o.name.value == operation_name), None)
         if operation is None:
             return UNPLANNABLE
+        names = condition_variables(operation, fragments)
+        if len(names) > MAX_CONDITION_VARIABLES:
+            log.debug("not planned: %d condition variables", len(names))
+            return UNPLANNABLE
+        if names:
+            return Variants(operation, names, lambda variables: self._plan(operation, fragments, variables))
+        plan = self._plan(operation, fragments, None)
+        return UNPLANNABLE if plan is None else plan
+
+    def _plan(self, operation: OperationDefinitionNode, fragments, variables) -> Plan | None:
         try:
-            return build_plan(self._schema, operation, fragments, knows)
+            return build_plan(self._schema, operation, fragments, knows, variables)
         except NotPlannable as reason:
             log.debug("not planned: %s", reason)
-            return UNPLANNABLE
+            return None
 
     async def answer(
         self, query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Any
@@ -90,6 +107,10 @@ class PlannedExecution:
         coerced = coerce_variables(self._schema, plan, variables or {})
         if isinstance(coerced, list):  # variables that do not coerce: the general path words the errors
             return None
+        if isinstance(plan, Variants):
+            plan = plan.pick(coerced)
+            if plan is None:
+                return None
         token = statement_count.set(context.statements)
         try:
             if self._json_sql:

@@ -11,6 +11,8 @@ from graphql import get_argument_values
 
 from db.articles import ArticleFilter as DbArticleFilter
 from db.keyset import SortKey, Window
+from graph.errors import BadUserInput
+from graph.ids import decode_id
 from graph.pagination import PageArgs, window_for
 from graph.planned.plan import FieldPlan
 from graph.types.article import ArticleFilter
@@ -44,3 +46,17 @@ def article_filter(args: dict[str, Any]) -> DbArticleFilter:
         favorited_by_username=given.get("favoritedByUsername"),
         search=given.get("search"),
     ).to_db()
+
+
+def node_keys(plan: FieldPlan, variables: Any) -> list[tuple[str, int]]:
+    """The (type, key) of each ID `node(id:)` or `nodes(ids:)` names, decoded as the general path decodes them.
+
+    An ID that does not decode is an error response (BAD_USER_INPUT at its
+    path, next to the other nodes' data): the general path gives it.
+    """
+    args = field_args(plan, variables)
+    ids = [args["id"]] if plan.name == "node" else args["ids"]
+    try:
+        return [decode_id(global_id) for global_id in ids]
+    except BadUserInput as error:
+        raise Fallback(str(error)) from error

@@ -27,7 +27,7 @@ from db.keyset import Page, SortKey
 from db.pool import Database
 from graph.ids import encode_id
 from graph.pagination import MAX_PAGE_SIZE, PageResult
-from graph.planned.arguments import Fallback, article_filter, field_args, window
+from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan
 
 Counter = Callable[[Database, Sequence[int]], Awaitable[dict[int, int]]]
@@ -99,8 +99,10 @@ class Run:
                 if isinstance(values, BaseException):
                     raise values
                 columns[index] = values
+        if not fields:  # every field skipped by @include/@skip, or a node of a type no fragment selects
+            return [{} for _ in parents]
         keys = [plan.key for plan in fields]
-        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)] if fields else []
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
     async def objects(self, plan: FieldPlan, rows: list[Any]) -> list[Any]:
         """Complete the non-null rows as `plan.type_name`; a null under a non-null field falls back."""
@@ -372,3 +374,32 @@ async def _popular_tags(run: Run, roots: list[Any], plan: FieldPlan) -> list[Any
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise Fallback("first out of range")
     return [await run.complete("Tag", await tags.popular_tags(run.db, first), plan.children)]
+
+
+# Node lookups: the rows of each type in one statement, as the general path's loaders read them.
+_NODE_ROWS = {"Article": articles.articles_by_ids, "User": users.users_by_ids, "Comment": comments.comments_by_ids}
+
+
+async def _load_nodes(run: Run, plan: FieldPlan) -> list[Any]:
+    keys = node_keys(plan, run.variables)
+    out: list[Any] = [None] * len(keys)
+    for type_name, fields in plan.by_type.items():
+        positions = [i for i, (named, _) in enumerate(keys) if named == type_name]
+        if not positions:
+            continue
+        rows = await _rows_by_id(run, _NODE_ROWS[type_name], [keys[i][1] for i in positions])
+        present = [(i, row) for i, row in zip(positions, rows, strict=True) if row is not None]
+        completed = await run.complete(type_name, [row for _, row in present], fields)
+        for (i, _), value in zip(present, completed, strict=True):
+            out[i] = value
+    return out
+
+
+@resolver("Query", "node")
+async def _node_by_id(run: Run, roots: list[Any], plan: FieldPlan) -> list[Any]:
+    return await _load_nodes(run, plan)
+
+
+@resolver("Query", "nodes")
+async def _nodes_by_ids(run: Run, roots: list[Any], plan: FieldPlan) -> list[Any]:
+    return [await _load_nodes(run, plan)]

@@ -31,7 +31,7 @@ from db.keyset import SortKey, Window
 from db.pool import Database
 from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER, USER_COLUMNS, USERS_ORDER
 from graph.pagination import MAX_PAGE_SIZE
-from graph.planned.arguments import Fallback, article_filter, field_args, window
+from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan, Plan
 
 # PostgreSQL functions take at most 100 arguments: 50 keys per object.
@@ -167,7 +167,8 @@ _RELATED = {
     ("Comment", "author"): ("users", "author_id"),
     ("Comment", "article"): ("articles", "article_id"),
 }
-_NODE_TYPES = frozenset({"Article", "User", "Comment"})
+_NODE_TABLES = {"Article": "articles", "User": "users", "Comment": "comments"}  # a Node type's rows, by id
+_NODE_TYPES = frozenset(_NODE_TABLES)
 _CONNECTIONS = frozenset({"ArticleConnection", "UserConnection", "CommentConnection"})
 
 
@@ -215,12 +216,24 @@ _LOOKUPS = {"user": "username", "article": "slug"}  # root fields and the argume
 
 
 def _reusable(root: FieldPlan) -> bool:
-    def fixed(plan: FieldPlan) -> bool:
-        return not plan.uses_variables and all(fixed(child) for child in plan.children)
+    def selection_fixed(plan: FieldPlan) -> bool:
+        selections = [plan.children] if plan.by_type is None else plan.by_type.values()
+        return all(fixed(child) for children in selections for child in children)
 
-    if root.name in _LOOKUPS:
-        return all(fixed(child) for child in root.children)
+    def fixed(plan: FieldPlan) -> bool:
+        return not plan.uses_variables and selection_fixed(plan)
+
+    if root.name in _LOOKUPS or root.name in ("node", "nodes"):
+        return selection_fixed(root)
     return fixed(root)
+
+
+def _node_types(plan: FieldPlan) -> Callable[[int | None, Any], list[str]]:
+    return lambda _, variables: [type_name for type_name, _ in node_keys(plan, variables)]
+
+
+def _node_ids(plan: FieldPlan) -> Callable[[int | None, Any], list[int]]:
+    return lambda _, variables: [key for _, key in node_keys(plan, variables)]
 
 
 class JsonStatement:
@@ -328,6 +341,8 @@ class JsonStatement:
             return self._connection(Source(source.node_type, source.columns, rows, count, source.key), plan, "")
         if name == "users":
             return self._connection(SOURCES[("Query", "users")], plan, "")
+        if name in ("node", "nodes"):
+            return self._nodes(plan)
         if name in ("user", "article", "viewer"):
             row = self._alias()
             if name in _LOOKUPS:
@@ -357,6 +372,38 @@ class JsonStatement:
                 f" ORDER BY articles_count DESC, name ASC LIMIT {self.param(first, 'int')}) {row})"
             )
         raise NotCompilable(f"Query.{name}")
+
+    def _nodes(self, plan: FieldPlan) -> str:
+        """`node(id:)` or `nodes(ids:)`: each ID's row, as the object its type's selection makes, or null.
+
+        The IDs are decoded in Python as the general path decodes them
+        (graph/ids.py; one that does not decode falls back) and passed as
+        their types and keys, so the text serves any IDs of any types.
+        """
+        keys = node_keys(plan, self.variables)
+        types = self.slot([type_name for type_name, _ in keys], "text[]", _node_types(plan))
+        ids = self.slot([key for _, key in keys], "bigint[]", _node_ids(plan))
+        if plan.name == "node":
+            return self._node_case(plan, f"({types})[1]", f"({ids})[1]")
+        row = self._alias()
+        case = self._node_case(plan, f"{row}.t", f"{row}.k")
+        return (
+            f"(SELECT coalesce(json_agg({case} ORDER BY {row}.n), '[]'::json)"
+            f" FROM unnest({types}, {ids}) WITH ORDINALITY AS {row}(t, k, n))"
+        )
+
+    def _node_case(self, plan: FieldPlan, type_sql: str, key_sql: str) -> str:
+        """The object for a (type, key) pair; only the branch of its type runs."""
+        branches = []
+        for type_name, fields in plan.by_type.items():
+            table = _NODE_TABLES.get(type_name)
+            if table is None:
+                raise NotCompilable(f"Node type {type_name}")
+            row = self._alias()
+            body = self._object(type_name, fields, row)
+            lookup = f"(SELECT {body} FROM {table} {row} WHERE {row}.id = {key_sql})"
+            branches.append(f"WHEN {self.param(type_name, 'text')} THEN {lookup}")
+        return f"CASE {type_sql} {' '.join(branches)} END"
 
     def _connection(self, source: Source, plan: FieldPlan, parent: str) -> str:
         """A page of `source` as the connection object `plan` selects."""

@@ -1,9 +1,12 @@
 """Turning a validated query into a plan: per object type, the fields to produce, in response order.
 
-A plan is built once per document and operation name and cached. Only what
-the planned executor knows is planned; anything else (directives, the Node
-interface at the root, mutations, fields without a planned resolver) makes
-the document unplannable, and it runs on the general path.
+A plan is built once per document and operation name (and, for @include
+and @skip naming variables, per combination of their values:
+graph/planned/conditions.py) and cached. Only what the planned executor
+knows is planned; anything else (mutations, fields without a planned
+resolver) makes the document unplannable, and it runs on the general path.
+A field of an abstract type (`node`, `nodes`: the Node interface) is planned
+once per object type it may resolve to.
 """
 
 from dataclasses import dataclass, field
@@ -14,10 +17,12 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLUnionType,
     InlineFragmentNode,
     ListValueNode,
     ObjectValueNode,
@@ -26,6 +31,9 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
 )
+from graphql.execution.values import VariableValues
+
+from graph.planned.conditions import UnknownDirective, included
 
 
 class NotPlannable(Exception):
@@ -40,6 +48,8 @@ class FieldPlan:
     definition: GraphQLField | None  # None for __typename
     type_name: str | None = None  # the named object type of the value, for object fields
     children: list["FieldPlan"] = field(default_factory=list)
+    # For a field of an abstract type: the selection per object type it may be, instead of `children`.
+    by_type: dict[str, list["FieldPlan"]] | None = None
     nullable: bool = True
     uses_variables: bool = False  # its arguments name a variable
     static_args: dict[str, Any] | None = None  # the coerced arguments, kept when they name no variable
@@ -58,18 +68,31 @@ class Plan:
 
 
 def build_plan(
-    schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode], known
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    known,
+    variables: VariableValues | None = None,
 ) -> Plan:
-    """`known(type_name, field_name)` says whether the executor has a resolver for the field."""
+    """`known(type_name, field_name)` says whether the executor has a resolver for the field.
+
+    `variables` decide the @include/@skip conditions that name one; without
+    them only literal conditions may appear.
+    """
     if operation.operation != OperationType.QUERY or operation.directives:
         raise NotPlannable("only queries without directives")
     root = schema.query_type
-    return Plan(operation, _plan_selection(schema, root, operation.selection_set, fragments, known))
+    context = (schema, fragments, known, variables)
+    return Plan(operation, _plan_selection(context, root, operation.selection_set))
 
 
-def _plan_selection(schema, parent: GraphQLObjectType, selection_set: SelectionSetNode, fragments, known):
+def _plan_selection(context, parent: GraphQLObjectType, selection_set: SelectionSetNode):
+    schema, fragments, known, variables = context
     grouped: dict[str, list[FieldNode]] = {}
-    _collect(parent, selection_set, fragments, grouped, set())
+    try:
+        _collect(parent, selection_set, fragments, grouped, set(), variables)
+    except UnknownDirective as directive:
+        raise NotPlannable(f"@{directive}") from None
     plans = []
     for key, nodes in grouped.items():
         name = nodes[0].name.value
@@ -88,26 +111,31 @@ def _plan_selection(schema, parent: GraphQLObjectType, selection_set: SelectionS
             uses_variables=any(_has_variable(argument.value) for argument in nodes[0].arguments or ()),
         )
         named = _named_type(definition.type)
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
+            merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
         if isinstance(named, GraphQLObjectType):
             plan.type_name = named.name
-            merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
-            plan.children = _plan_selection(schema, named, merged, fragments, known)
-        elif any(node.selection_set for node in nodes):
-            raise NotPlannable(f"{parent.name}.{name} is abstract")
+            plan.children = _plan_selection(context, named, merged)
+        elif isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            plan.by_type = {
+                possible.name: _plan_selection(context, possible, merged)
+                for possible in schema.get_possible_types(named)
+            }
         plans.append(plan)
     return plans
 
 
-def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visited: set[str]) -> None:
+def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visited: set[str], variables) -> None:
+    """graphql-core's field collection for one object type (a skipped spread does not count as visited)."""
     for selection in selection_set.selections:
-        if selection.directives:
-            raise NotPlannable("directives")
+        if not included(selection, variables):
+            continue
         if isinstance(selection, FieldNode):
             key = selection.alias.value if selection.alias else selection.name.value
             grouped.setdefault(key, []).append(selection)
         elif isinstance(selection, InlineFragmentNode):
             if _applies(parent, selection.type_condition):
-                _collect(parent, selection.selection_set, fragments, grouped, visited)
+                _collect(parent, selection.selection_set, fragments, grouped, visited, variables)
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments[name]
@@ -115,7 +143,7 @@ def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visit
                 raise NotPlannable("directives")
             if name not in visited and _applies(parent, fragment.type_condition):
                 visited.add(name)
-                _collect(parent, fragment.selection_set, fragments, grouped, visited)
+                _collect(parent, fragment.selection_set, fragments, grouped, visited, variables)
 
 
 def _applies(parent: GraphQLObjectType, condition) -> bool:
