@@ -76,7 +76,7 @@ def _bad_settings(error: ValidationError) -> list[str]:
         problems.append(f"{name}{value}: {message}")
     return [
         "bad setting " + "; ".join(problems),
-        f"fix or unset {', '.join(dict.fromkeys(names))} in the environment (the README lists every setting)",
+        f"fix or unset {', '.join(dict.fromkeys(names))} in the environment (docs/settings.md lists every setting)",
     ]
 
 
