@@ -9,6 +9,7 @@ whole and belongs to the writer.
 
 import asyncio
 import signal
+import time
 
 import asyncpg
 import httpx
@@ -60,7 +61,9 @@ async def test_kill_9_loses_no_acknowledged_write(
                 for writer in range(WRITERS)
             ]
             # Let the writes get going, so the kill lands with several in flight.
+            deadline = time.monotonic() + 30
             while await conn.fetchval("SELECT count(*) FROM comments") < 50:
+                assert time.monotonic() < deadline, "the writers never got going"
                 await asyncio.sleep(0.02)
             server.process.send_signal(signal.SIGKILL)
             acknowledged = [body for batch in await asyncio.gather(*writers) for body in batch]
