@@ -58,6 +58,8 @@ class Context(BaseContext):
         # path (graph/planned) answers most queries without any.
         self.loaders = Loaders(db, self.viewer_id)
         self.statements = StatementCount()
+        # A mutation's payload statements, when the planner prepared them (graph/planned/payloads.py).
+        self.payload_reads: Any = None
 
     def prime_viewer(self, row: Any) -> None:
         """The viewer's user row, read while checking the token: it answers the first `user` load for them."""

@@ -8,6 +8,7 @@ from strawberry.types import ExecutionContext
 
 from graph.error_codes import assign_codes
 from graph.operation_limits import OperationLimits
+from graph.planned.payloads import PayloadExecutor
 from graph.realtime.executor import PerEventMemoExecutor
 from graph.request_hooks import RequestHooks
 from graph.resolvers.mutation import Mutation
@@ -16,6 +17,10 @@ from graph.resolvers.subscription import Subscription
 from graph.types.article import Article
 from graph.types.comment import Comment
 from graph.types.user import User
+
+
+class Executor(PayloadExecutor, PerEventMemoExecutor):
+    """graphql-core's executor with planned mutation payloads (only when a context carries them)."""
 
 
 class ConduitSchema(strawberry.Schema):
@@ -37,7 +42,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         subscription=Subscription,
         types=[User, Article, Comment],
         extensions=[RequestHooks, OperationLimits],
-        execution_context_class=PerEventMemoExecutor,
+        execution_context_class=Executor,
         **overrides,
     )
 

@@ -16,6 +16,8 @@ from asgi_lifespan import LifespanManager
 from db.pool import Database, create_database
 from graph.app import create_app
 from graph.migrations import upgrade_to_head
+from graph.planned import PlannedExecution
+from graph.schema import schema
 from graph.settings import Settings
 from tests import database
 from tests.clusters import Cluster, throwaway_cluster
@@ -106,6 +108,12 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 @pytest.fixture
 def execute(db: Database, settings: Settings) -> Executor:
     return Executor(db, settings)
+
+
+@pytest.fixture
+def execute_planned(db: Database, settings: Settings) -> Executor:
+    """`execute` with the planner in front, as the endpoint runs it when the planned path is on."""
+    return Executor(db, settings, planned=PlannedExecution(schema))
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 
 @dataclass
@@ -52,17 +53,32 @@ class Executed:
 
 
 class Executor:
-    """Runs an operation in-process with a context of its own, to count its SQL statements."""
+    """Runs an operation in-process with a context of its own, to count its SQL statements.
 
-    def __init__(self, db: Any, settings: Any) -> None:
+    With `planned` (a PlannedExecution), the operation goes as the HTTP
+    endpoint sends it: the planner first, then the general path, which runs
+    the payload statements the planner left for a mutation.
+    """
+
+    def __init__(self, db: Any, settings: Any, planned: Any = None) -> None:
         self.db = db
         self.settings = settings
+        self.planned = planned
 
     async def __call__(self, query: str, variables: dict[str, Any] | None = None, *, viewer_id: int | None = None):
         from graph.context import Context, ViewerIdentity
+        from graph.passwords import Passwords
         from graph.schema import schema
+        from graph.tokens import Tokens, signing_secret
 
         viewer = ViewerIdentity(viewer_id) if viewer_id is not None else None
-        context = Context(db=self.db, settings=self.settings, viewer=viewer)
+        tokens = Tokens(signing_secret(self.settings), self.settings.jwt_lifetime_seconds)
+        context = Context(db=self.db, settings=self.settings, viewer=viewer, passwords=Passwords(), tokens=tokens)
+        if self.planned is not None:
+            data = await self.planned.answer(query, None, variables, context)
+            if data is not None:
+                return Executed(orjson.loads(orjson.dumps(data)), [], context.statements.value)
         result = await schema.execute(query, variable_values=variables, context_value=context)
-        return Executed(result.data, [error.formatted for error in result.errors or []], context.statements.value)
+        # Planned payload objects are JSON text (orjson.Fragment) inside the data, as the endpoint sends them.
+        data = result.data if self.planned is None else orjson.loads(orjson.dumps(result.data))
+        return Executed(data, [error.formatted for error in result.errors or []], context.statements.value)

@@ -152,3 +152,48 @@ async def test_favoriting_an_unknown_article_is_one_statement_and_writes_nothing
             "errors": [{"field": ["input", "articleId"], "code": "NOT_FOUND"}],
         }
     assert await conn.fetchval("SELECT count(*) FROM favorites") == 0
+
+
+ISSUE_ADD_COMMENT = """
+mutation AddComment($id: ID!, $body: String!) {
+  addComment(input: {articleId: $id, body: $body}) {
+    comment {
+      id body createdAt
+      author { id username image }
+      article { id title comments(first: 5) { edges { node { id body author { id username } } } } }
+    }
+    errors { field message code }
+  }
+}
+"""
+
+
+async def test_the_issues_add_comment_is_its_two_writes_plus_one_statement_planned(
+    conn, execute, execute_planned
+) -> None:
+    author, reader = await factories.user(conn, "author"), await factories.user(conn, "reader")
+    article = await factories.article(conn, author["id"])
+    await factories.comment(conn, article["id"], author["id"], "Earlier")
+    variables = {"id": encode_id("Article", article["id"]), "body": "Mine"}
+
+    general = await execute(ISSUE_ADD_COMMENT, variables, viewer_id=reader["id"])
+    planned = await execute_planned(ISSUE_ADD_COMMENT, variables, viewer_id=reader["id"])
+
+    assert not general.errors and not planned.errors
+    # The insert and its NOTIFY; then the general path reads the author, the
+    # article, its comments page and their authors, the planner one statement.
+    assert (general.statements, planned.statements) == (6, 3)
+    bodies = [edge["node"]["body"] for edge in planned.data["addComment"]["comment"]["article"]["comments"]["edges"]]
+    assert bodies == ["Earlier", "Mine", "Mine"]  # its own comment, and the general path's before it
+
+
+async def test_a_rich_favorite_payload_is_the_write_plus_one_statement_planned(conn, execute_planned) -> None:
+    author, fan = await factories.user(conn, "author"), await factories.user(conn, "fan")
+    article = await factories.article(conn, author["id"], tags=("t",))
+
+    result = await execute_planned(FAVORITE, {"id": encode_id("Article", article["id"])}, viewer_id=fan["id"])
+
+    assert not result.errors, result.errors
+    assert result.statements == 2  # the write; tags and author in one statement (3 on the general path)
+    assert result.data["favoriteArticle"]["article"]["tags"] == ["t"]
+    assert result.data["favoriteArticle"]["article"]["author"]["username"] == "author"

@@ -1,8 +1,11 @@
 """The planned execution path: queries the planner understands skip per-field resolution.
 
 `PlannedExecution.answer` gives a query's `data` or returns None, and the
-caller then runs the general (Strawberry, DataLoader) path. It returns None
-for anything it does not plan (mutations, subscriptions, documents that do
+caller then runs the general (Strawberry, DataLoader) path. For a mutation
+it always returns None, and leaves on the context the statements that will
+answer its payload's objects once the general path has written
+(graph/planned/payloads.py). It returns None for anything it does not plan
+(subscriptions, documents that do
 not validate, variables that do not coerce, an ID that does not decode, a
 bad token)
 and whenever execution meets something unusual, so every error response
@@ -15,7 +18,7 @@ from collections import Counter, OrderedDict
 from typing import Any
 
 import orjson
-from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode
+from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, OperationType
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
@@ -25,6 +28,7 @@ from graph.planned.arguments import Fallback
 from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
 from graph.planned.executor import Run, knows
 from graph.planned.json_sql import NotCompilable, statement_for
+from graph.planned.payloads import PayloadReads, reads_for, wants_reads
 from graph.planned.plan import NotPlannable, Plan, build_plan
 from graph.planned.variables import coerce_variables
 
@@ -92,6 +96,19 @@ class PlannedExecution:
             log.debug("not planned: %s", reason)
             return None
 
+    def _prepare_payloads(self, plan: Plan, context: Any, variables: Any) -> None:
+        """The payload statements of a mutation the general path is about to run, left on its context."""
+        if not wants_reads(plan):
+            return
+        try:
+            reads = reads_for(plan, context.viewer_id, variables)
+        except (NotCompilable, Fallback) as reason:
+            log.debug("payload not planned: %s", reason)
+            return
+        if reads is not None:
+            context.payload_reads = PayloadReads(context.db, context.viewer_id, variables, reads)
+            self.answered["payload"] += 1
+
     async def answer(
         self, query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Any
     ) -> dict[str, Any] | orjson.Fragment | None:
@@ -104,6 +121,9 @@ class PlannedExecution:
         plan = self.plan_for(query, operation_name, document)
         if plan is None:
             return None
+        mutation = plan.operation.operation == OperationType.MUTATION
+        if mutation and isinstance(plan, Plan) and not wants_reads(plan):
+            return None  # the write's own statements answer the payload: nothing to plan
         coerced = coerce_variables(self._schema, plan, variables or {})
         if isinstance(coerced, list):  # variables that do not coerce: the general path words the errors
             return None
@@ -111,6 +131,9 @@ class PlannedExecution:
             plan = plan.pick(coerced)
             if plan is None:
                 return None
+        if mutation:
+            self._prepare_payloads(plan, context, coerced)
+            return None
         token = statement_count.set(context.statements)
         try:
             if self._json_sql:

@@ -169,6 +169,7 @@ _RELATED = {
 }
 _NODE_TABLES = {"Article": "articles", "User": "users", "Comment": "comments"}  # a Node type's rows, by id
 _NODE_TYPES = frozenset(_NODE_TABLES)
+_KEYED_TABLES = {**_NODE_TABLES, "Viewer": "users"}  # a row by id: Node types, and the viewer's own row
 _CONNECTIONS = frozenset({"ArticleConnection", "UserConnection", "CommentConnection"})
 
 
@@ -226,6 +227,49 @@ def _reusable(root: FieldPlan) -> bool:
     if root.name in _LOOKUPS or root.name in ("node", "nodes"):
         return selection_fixed(root)
     return fixed(root)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyedStatement:
+    """A statement answering one object selection for the row with a given id, as JSON text (NULL if none)."""
+
+    text: str
+    params: list[Any]
+    slots: list[tuple[int, Callable[[int | None, Any], Any]]]
+    key_index: int  # the parameter the row's id goes in
+
+    def params_for(self, viewer_id: int | None, variables: Any, key: int) -> list[Any]:
+        params = list(self.params)
+        for index, value_of in self.slots:
+            params[index] = value_of(viewer_id, variables)
+        params[self.key_index] = key
+        return params
+
+
+def keyed_statement(type_name: str, fields: list[FieldPlan], viewer_id: int | None, variables: Any) -> KeyedStatement:
+    """`fields` on the `type_name` row whose id is filled in per request (a mutation payload's written row).
+
+    The object is compiled as every other field is (as `node(id:)` compiles
+    each Node type's branch); `reusable(fields)` says whether the result
+    serves every request of its plan (no variable steers it).
+    """
+    statement = JsonStatement(viewer_id, variables)
+    statement.params.append(None)
+    key = f"${len(statement.params)}::bigint"
+    row = statement._alias()
+    body = statement._object(type_name, fields, row)
+    text = f"SELECT (SELECT {body} FROM {_KEYED_TABLES[type_name]} {row} WHERE {row}.id = {key})::text"
+    return KeyedStatement(text, statement.params, statement.slots, 0)
+
+
+def reusable(fields: list[FieldPlan]) -> bool:
+    """Whether no variable steers the SQL of `fields` (their statement can be built once)."""
+
+    def fixed(plan: FieldPlan) -> bool:
+        selections = [plan.children] if plan.by_type is None else plan.by_type.values()
+        return not plan.uses_variables and all(fixed(child) for children in selections for child in children)
+
+    return all(fixed(field) for field in fields)
 
 
 def _node_types(plan: FieldPlan) -> Callable[[int | None, Any], list[str]]:

@@ -3,10 +3,11 @@
 A plan is built once per document and operation name (and, for @include
 and @skip naming variables, per combination of their values:
 graph/planned/conditions.py) and cached. Only what the planned executor
-knows is planned; anything else (mutations, fields without a planned
+knows is planned; anything else (subscriptions, fields without a planned
 resolver) makes the document unplannable, and it runs on the general path.
 A field of an abstract type (`node`, `nodes`: the Node interface) is planned
-once per object type it may resolve to.
+once per object type it may resolve to. A mutation's plan holds, per
+mutation field, only its payload's objects (graph/planned/payloads.py).
 """
 
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from graph.planned.conditions import UnknownDirective, included
+
+# The object types a mutation payload returns the written row as.
+PAYLOAD_OBJECTS = frozenset({"Article", "Comment", "User", "Viewer"})
 
 
 class NotPlannable(Exception):
@@ -79,11 +83,65 @@ def build_plan(
     `variables` decide the @include/@skip conditions that name one; without
     them only literal conditions may appear.
     """
-    if operation.operation != OperationType.QUERY or operation.directives:
-        raise NotPlannable("only queries without directives")
-    root = schema.query_type
+    if operation.directives or operation.operation == OperationType.SUBSCRIPTION:
+        raise NotPlannable("only queries and mutations without directives")
     context = (schema, fragments, known, variables)
-    return Plan(operation, _plan_selection(context, root, operation.selection_set))
+    if operation.operation == OperationType.MUTATION:
+        return Plan(operation, _plan_payloads(context, schema.mutation_type, operation.selection_set))
+    return Plan(operation, _plan_selection(context, schema.query_type, operation.selection_set))
+
+
+def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
+    """Per mutation field, the object fields of its payload (`comment`, `article`, `user`, `viewer`) as plans.
+
+    The mutation itself and the rest of its payload (`errors`, `token`,
+    deleted IDs) stay with the general path: only the objects the write
+    touched are the planner's (graph/planned/payloads.py).
+    """
+    schema, fragments, _, variables = context
+    grouped: dict[str, list[FieldNode]] = {}
+    try:
+        _collect(root, selection_set, fragments, grouped, set(), variables)
+    except UnknownDirective as directive:
+        raise NotPlannable(f"@{directive}") from None
+    plans = []
+    for key, nodes in grouped.items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            continue
+        definition = root.fields[name]
+        payload = _named_type(definition.type)
+        if not isinstance(payload, GraphQLObjectType):
+            continue  # a mutation returning a scalar has no object to read back
+        plan = FieldPlan(key, name, nodes[0], definition, payload.name, nullable=False)
+        fields: dict[str, list[FieldNode]] = {}
+        merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
+        try:
+            _collect(payload, merged, fragments, fields, set(), variables)
+        except UnknownDirective as directive:
+            raise NotPlannable(f"@{directive}") from None
+        for object_key, object_nodes in fields.items():
+            object_name = object_nodes[0].name.value
+            if object_name.startswith("__"):
+                continue
+            named = _named_type(payload.fields[object_name].type)
+            if named.name not in PAYLOAD_OBJECTS:
+                continue  # errors, token, deleted IDs: the general path's
+            inner = SelectionSetNode(
+                selections=tuple(s for node in object_nodes for s in node.selection_set.selections)
+            )
+            plan.children.append(
+                FieldPlan(
+                    object_key,
+                    object_name,
+                    object_nodes[0],
+                    payload.fields[object_name],
+                    named.name,
+                    _plan_selection(context, named, inner),
+                )
+            )
+        plans.append(plan)
+    return plans
 
 
 def _plan_selection(context, parent: GraphQLObjectType, selection_set: SelectionSetNode):
