@@ -35,6 +35,7 @@ def _metrics_directory(workers: int) -> str | None:
 
 def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> dict:
     from graph.logs import logging_config
+    from graph.realtime.protocol import WebSocketProtocol
 
     return dict(
         factory=True,
@@ -43,7 +44,7 @@ def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> 
         workers=workers,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=WebSocketProtocol,
         log_config=logging_config(settings.log_level),
         log_level=settings.log_level,
         access_log=False,

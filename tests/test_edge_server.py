@@ -123,3 +123,15 @@ async def test_a_websocket_handshake_with_oversized_headers_is_refused(server):
     assert refused.value.response.status_code == 403
     async with websockets.connect(server.ws_url, subprotocols=[PROTOCOL]) as accepted:
         assert accepted.subprotocol == PROTOCOL
+
+
+async def test_a_websocket_handshake_with_one_header_line_over_8_kib_is_answered_431(server):
+    # uvicorn's websockets-sansio left this request unanswered and its socket open (graph/realtime/protocol.py).
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(
+            server.ws_url, subprotocols=[PROTOCOL], additional_headers={"x-big": "a" * 20_000}, open_timeout=5
+        )
+    assert refused.value.response.status_code == 431
+    assert "Traceback" not in server.output()
+    async with websockets.connect(server.ws_url, subprotocols=[PROTOCOL]) as accepted:
+        assert accepted.subprotocol == PROTOCOL
