@@ -58,6 +58,10 @@ class Context(BaseContext):
         # path (graph/planned) answers most queries without any.
         self.loaders = Loaders(db, self.viewer_id)
         self.statements = StatementCount()
+        # Which path answered (graph/paths.py) and the operation's type: the
+        # planner sets both when it answers, graph/request_hooks.py otherwise.
+        self.answered_by: str | None = None
+        self.operation_type: str | None = None
 
     def prime_viewer(self, row: Any) -> None:
         """The viewer's user row, read while checking the token: it answers the first `user` load for them."""
