@@ -36,6 +36,11 @@ def ensure_postgraphile() -> Path:
     return node
 
 
+def serves(system: "System", shape: Shape) -> bool:
+    """The plain endpoint has routes for Q1..M2 only."""
+    return system.kind != "plain" or shape.plain_route is not None
+
+
 @dataclass
 class System:
     kind: str

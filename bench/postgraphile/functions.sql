@@ -65,3 +65,55 @@ $$;
 CREATE FUNCTION user_by_username(username text) RETURNS users LANGUAGE sql STABLE AS $$
     SELECT * FROM users u WHERE lower(u.username) = lower(user_by_username.username)
 $$;
+
+-- For the client-style shapes (bench/client_shapes.py).
+
+-- Query.currentViewer: the signed-in user's row.
+CREATE FUNCTION current_viewer() RETURNS users LANGUAGE sql STABLE AS $$
+    SELECT * FROM users WHERE id = current_user_id()
+$$;
+
+-- User.viewerIsFollowing (a computed column).
+CREATE FUNCTION users_viewer_is_following(u users) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = u.id AND f.follower_id = current_user_id())
+$$;
+
+-- Mutation.updateArticle: the description of one of the viewer's own articles.
+CREATE FUNCTION update_article(article_id bigint, description text) RETURNS articles
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    updated articles;
+BEGIN
+    UPDATE articles AS a SET description = description, updated_at = now()
+    WHERE a.id = article_id AND a.author_id = current_user_id()
+    RETURNING a.* INTO updated;
+    IF updated.id IS NULL THEN
+        RAISE EXCEPTION 'No such article of yours.' USING ERRCODE = '42501';
+    END IF;
+    RETURN updated;
+END
+$$;
+
+-- Mutation.followUser / unfollowUser: the user afterwards.
+CREATE FUNCTION follow_user(user_id bigint) RETURNS users LANGUAGE sql VOLATILE AS $$
+    INSERT INTO follows (follower_id, followee_id) VALUES (current_user_id(), follow_user.user_id)
+    ON CONFLICT DO NOTHING;
+    SELECT * FROM users WHERE id = follow_user.user_id;
+$$;
+
+CREATE FUNCTION unfollow_user(user_id bigint) RETURNS users LANGUAGE sql VOLATILE AS $$
+    DELETE FROM follows WHERE follower_id = current_user_id() AND followee_id = unfollow_user.user_id;
+    SELECT * FROM users WHERE id = unfollow_user.user_id;
+$$;
+
+-- Mutation.addComment: the viewer's comment on an article.
+CREATE FUNCTION add_comment(article_id bigint, body text) RETURNS comments LANGUAGE sql VOLATILE AS $$
+    INSERT INTO comments (article_id, author_id, body) VALUES (add_comment.article_id, current_user_id(), body)
+    RETURNING *;
+$$;
+
+-- Mutation.updateViewer: the viewer's bio.
+CREATE FUNCTION update_viewer(bio text) RETURNS users LANGUAGE sql VOLATILE AS $$
+    UPDATE users SET bio = update_viewer.bio, updated_at = now() WHERE id = current_user_id() RETURNING *;
+$$;
