@@ -11,7 +11,7 @@ import asyncpg
 import orjson
 
 from bench.checks import Check, check
-from bench.client_shapes import FOLLOW_USERS, WRITER_ARTICLES
+from bench.client_shapes import FOLLOW_USERS, FRESH_PER_SECOND, WRITER_ARTICLES, login_users
 from bench.cluster import start_cluster
 from bench.dataset import DATABASE, SIZES, WRITER, prepare
 from bench.load import ensure_wrk, run_wrk
@@ -61,6 +61,7 @@ async def client_params(data: asyncpg.Connection, writer_id: int, username: str,
         FOLLOW_USERS,
     )
     slug = await data.fetchval("SELECT slug FROM articles WHERE id = $1", article_ids[0])
+    await login_users(data)
     return Params(
         username=username,
         writer=WRITER,
@@ -69,6 +70,11 @@ async def client_params(data: asyncpg.Connection, writer_id: int, username: str,
         writer_article_ids=writer_articles[:WRITER_ARTICLES],
         followee_ids=[r["id"] for r in followees],
     )
+
+
+async def _fresh(data: asyncpg.Connection, shape, params: Params, count: int) -> Params:
+    """Params naming `count` new rows for a shape that uses rows up (deletes); else the same."""
+    return await shape.fresh(data, params, count) if shape.fresh is not None else params
 
 
 def _say(message: str) -> None:
@@ -113,7 +119,8 @@ async def run(options: Options) -> dict:
             for shape in shapes:
                 for system in systems:
                     if serves(system, shape):
-                        checks.append(await check(data, system, shape, params, tokens, ids))
+                        fresh = await _fresh(data, shape, params, 2)
+                        checks.append(await check(data, system, shape, fresh, tokens, ids))
             passed = {(c.system, c.shape) for c in checks if c.ok}
             for failed in (c for c in checks if not c.ok):
                 _say(f"answer mismatch, not loading {failed.system} {failed.shape}: {failed.detail}")
@@ -126,8 +133,10 @@ async def run(options: Options) -> dict:
                     for system in systems:
                         if (system.name, shape.name) not in passed:  # failed, or not served (plain, C*)
                             continue
+                        rows = int((options.warmup + options.seconds) * FRESH_PER_SECOND) + 1
+                        fresh = await _fresh(data, shape, params, rows)
                         samples.append(
-                            await _measure(options, system, shape, params, tokens, counter, postmaster, round_number)
+                            await _measure(options, system, shape, fresh, tokens, counter, postmaster, round_number)
                         )
                         result = samples[-1].load
                         _say(

@@ -37,6 +37,7 @@ class Params:
     slug: str = ""  # of article_ids[0]
     writer_article_ids: list[int] = field(default_factory=list)
     followee_ids: list[int] = field(default_factory=list)  # users the writer does not follow
+    deletable_ids: list[int] = field(default_factory=list)  # rows made by the shape's `fresh` for deletes
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Shape:
     # The expected normalized answer, from SQL: (connection, params, context); context holds
     # reader_id, writer_id, unique and the request's `variables` (ours). None: bench/checks.py's own.
     reference: Callable[[Any, Params, dict], Awaitable[Any]] | None = None
+    # Rows the requests use up (deletes): (connection, params, how many) -> params naming them.
+    fresh: Callable[[Any, Params, int], Awaitable[Params]] | None = None
 
 
 def _body(document: str | dict[str, str], variables: dict) -> bytes:

@@ -117,3 +117,45 @@ $$;
 CREATE FUNCTION update_viewer(bio text) RETURNS users LANGUAGE sql VOLATILE AS $$
     UPDATE users SET bio = update_viewer.bio, updated_at = now() WHERE id = current_user_id() RETURNING *;
 $$;
+
+-- Mutation.deleteArticle / deleteComment: the viewer's own row, returned as it was.
+CREATE FUNCTION delete_article(article_id bigint) RETURNS articles LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    deleted articles;
+BEGIN
+    DELETE FROM articles AS a WHERE a.id = article_id AND a.author_id = current_user_id() RETURNING a.* INTO deleted;
+    IF deleted.id IS NULL THEN
+        RAISE EXCEPTION 'No such article of yours.' USING ERRCODE = '42501';
+    END IF;
+    RETURN deleted;
+END
+$$;
+
+CREATE FUNCTION delete_comment(comment_id bigint) RETURNS comments LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    deleted comments;
+BEGIN
+    DELETE FROM comments AS c WHERE c.id = comment_id AND c.author_id = current_user_id() RETURNING c.* INTO deleted;
+    IF deleted.id IS NULL THEN
+        RAISE EXCEPTION 'No such comment of yours.' USING ERRCODE = '42501';
+    END IF;
+    RETURN deleted;
+END
+$$;
+
+-- Mutation.register / login: bcrypt through pgcrypto (cost 8), where ours
+-- uses argon2id; PostgreSQL has no argon2. They answer the user row, no token
+-- (PostGraphile would need a JWT type for one).
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+
+CREATE FUNCTION register(username text, email text, password text) RETURNS users LANGUAGE sql VOLATILE AS $$
+    INSERT INTO users (username, email, password_hash)
+    VALUES (register.username, lower(register.email), crypt(register.password, gen_salt('bf', 8)))
+    RETURNING *;
+$$;
+
+CREATE FUNCTION login(email text, password text) RETURNS users LANGUAGE sql VOLATILE AS $$
+    SELECT * FROM users u WHERE u.email = lower(login.email) AND u.password_hash = crypt(login.password, u.password_hash);
+$$;
