@@ -133,10 +133,13 @@ async def run(options: Options) -> dict:
                     for system in systems:
                         if (system.name, shape.name) not in passed:  # failed, or not served (plain, C*)
                             continue
-                        rows = int((options.warmup + options.seconds) * FRESH_PER_SECOND) + 1
-                        fresh = await _fresh(data, shape, params, rows)
+                        # Warm-up and measured run each get rows of their own: both start at the same offsets.
+                        warm = await _fresh(data, shape, params, int(options.warmup * FRESH_PER_SECOND) + 1)
+                        fresh = await _fresh(data, shape, params, int(options.seconds * FRESH_PER_SECOND) + 1)
                         samples.append(
-                            await _measure(options, system, shape, fresh, tokens, counter, postmaster, round_number)
+                            await _measure(
+                                options, system, shape, fresh, tokens, counter, postmaster, round_number, warm
+                            )
                         )
                         result = samples[-1].load
                         _say(
@@ -194,16 +197,18 @@ async def _measure(
     counter: StatementCounter,
     postmaster: int,
     round_number: int,
+    warmup_params: Params,
 ) -> Sample:
     headers = {"Content-Type": "application/json"}
     token = tokens["writer"] if shape.writes else tokens["reader"] if shape.signed_in else None
     if token:
         headers["Authorization"] = f"Bearer {token}"
     bodies = [system.body(shape, variables) for variables in shape.requests(params)]
+    warmup_bodies = [system.body(shape, variables) for variables in shape.requests(warmup_params)]
     # Short: it ends up in tag names (at most 32 characters) with a thread and request number.
     tag = f"{system.kind[:2]}{system.workers}{round_number}{int(time.time()) % 100_000}"
 
-    def load(seconds: float, suffix: str):
+    def load(seconds: float, suffix: str, bodies: list[bytes] = bodies):
         return run_wrk(
             system.base,
             system.path(shape),
@@ -216,7 +221,7 @@ async def _measure(
         )
 
     if options.warmup > 0:
-        load(options.warmup, "w")
+        load(options.warmup, "w", warmup_bodies)
     wait_until_idle([system.process.pid, postmaster])
     await counter.reset()
     server_before = process_tree_cpu_seconds(system.process.pid)
