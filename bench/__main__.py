@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default=defaults.size)
     parser.add_argument("--systems", type=_names(KINDS), default=defaults.kinds, help="ours,postgraphile,plain")
     parser.add_argument("--workers", type=_workers, default=defaults.workers, help="server processes, e.g. 1,2")
-    parser.add_argument("--shapes", type=_names(list(SHAPES)), default=defaults.shapes, help="Q1,Q2,Q3,Q4,M1,M2")
+    parser.add_argument("--shapes", type=_names(list(SHAPES)), default=defaults.shapes, help="Q1..M2, CQ1..CM10")
     parser.add_argument("--seconds", type=float, default=defaults.seconds, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=defaults.warmup, help="seconds of load before each run")
     parser.add_argument("--rounds", type=int, default=defaults.rounds)

@@ -34,6 +34,8 @@ def _send(system: System, shape: Shape, variables: tuple[dict, dict, dict], toke
 
 
 async def _expected(connection: asyncpg.Connection, shape: Shape, params: Params, context: dict) -> Any:
+    if shape.reference is not None:
+        return await shape.reference(connection, params, context)
     if shape.name == "Q1":
         return await reference.q1(connection, params.username)
     if shape.name == "Q2":
@@ -47,22 +49,31 @@ async def _expected(connection: asyncpg.Connection, shape: Shape, params: Params
     return await reference.m2(connection, context["article_id"], context["writer_id"], context["favorite"])
 
 
+def _difference(expected: Any, actual: Any) -> str:
+    """The keys that differ when both are dicts (a long body would hide them), else both, cut short."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        keys = [k for k in expected.keys() | actual.keys() if expected.get(k) != actual.get(k)]
+        return "; ".join(f"{k}: expected {expected.get(k)!r:.200}, got {actual.get(k)!r:.200}" for k in sorted(keys))
+    return f"expected {expected!r:.300}, got {actual!r:.300}"
+
+
 async def check(
     connection: asyncpg.Connection, system: System, shape: Shape, params: Params, tokens: dict[str, str], ids: dict
 ) -> Check:
     """One request (two for M2: a favorite and its undo), each compared with the reference."""
     token = tokens["writer"] if shape.writes else tokens["reader"] if shape.signed_in else None
-    requests = shape.requests(params)[:2] if shape.name == "M2" else shape.requests(params)[:1]
+    # Two for M2 and for shapes with a reference of their own (a toggle and its undo, both @include values).
+    requests = shape.requests(params)[:2] if shape.name == "M2" or shape.reference else shape.requests(params)[:1]
     try:
         for variables in requests:
             unique = f"check{system.kind}{system.workers}"
             actual = _send(system, shape, variables, token, unique)
-            context = {**ids, "unique": unique}
+            context = {**ids, "unique": unique, "variables": variables[0]}
             if shape.name == "M2":
                 context.update(article_id=params.article_ids[0], favorite=variables[2]["favorite"])
             expected = await _expected(connection, shape, params, context)
             if actual != expected:
-                return Check(system.name, shape.name, False, f"expected {expected!r:.300}, got {actual!r:.300}")
+                return Check(system.name, shape.name, False, _difference(expected, actual))
     except (ValueError, KeyError, TypeError, httpx.HTTPError) as error:
         return Check(system.name, shape.name, False, f"{type(error).__name__}: {error}"[:600])
     return Check(system.name, shape.name, True)

@@ -11,13 +11,14 @@ import asyncpg
 import orjson
 
 from bench.checks import Check, check
+from bench.client_shapes import FOLLOW_USERS, FRESH_PER_SECOND, WRITER_ARTICLES, login_users
 from bench.cluster import start_cluster
 from bench.dataset import DATABASE, SIZES, WRITER, prepare
 from bench.load import ensure_wrk, run_wrk
 from bench.measure import StatementCounter, process_tree_cpu_seconds, wait_until_idle
 from bench.report import Sample, markdown, summarize
 from bench.shapes import M2_ARTICLES, SHAPES, Params
-from bench.systems import System, ensure_postgraphile
+from bench.systems import System, ensure_postgraphile, serves
 from graph.tokens import Tokens
 
 
@@ -33,6 +34,47 @@ class Options:
     connections: int = 32
     threads: int = 2
     out: Path = Path("bench/results")
+
+
+async def client_params(data: asyncpg.Connection, writer_id: int, username: str, article_ids: list[int]) -> Params:
+    """What the shapes are about; the C* shapes also need articles of the writer's and users to follow."""
+    writer_articles = [
+        r["id"] for r in await data.fetch("SELECT id FROM articles WHERE author_id = $1 ORDER BY id", writer_id)
+    ]
+    if len(writer_articles) < WRITER_ARTICLES:
+        # Dated in 2000: the oldest articles, so no newest-first page (Q2, CQ1) changes for them.
+        writer_articles = [
+            r["id"]
+            for r in await data.fetch(
+                """INSERT INTO articles (author_id, slug, title, description, body, created_at, updated_at)
+                SELECT $1, 'bench-writer-' || n, 'Writer article ' || n, 'To be edited.', 'Body.',
+                       timestamptz '2000-01-01' + n * interval '1 minute', timestamptz '2000-01-01'
+                FROM generate_series(1, $2) AS n RETURNING id""",
+                writer_id,
+                WRITER_ARTICLES,
+            )
+        ]
+    followees = await data.fetch(
+        """SELECT id FROM users WHERE id <> $1
+        AND id NOT IN (SELECT followee_id FROM follows WHERE follower_id = $1) ORDER BY id LIMIT $2""",
+        writer_id,
+        FOLLOW_USERS,
+    )
+    slug = await data.fetchval("SELECT slug FROM articles WHERE id = $1", article_ids[0])
+    await login_users(data)
+    return Params(
+        username=username,
+        writer=WRITER,
+        article_ids=article_ids,
+        slug=slug,
+        writer_article_ids=writer_articles[:WRITER_ARTICLES],
+        followee_ids=[r["id"] for r in followees],
+    )
+
+
+async def _fresh(data: asyncpg.Connection, shape, params: Params, count: int) -> Params:
+    """Params naming `count` new rows for a shape that uses rows up (deletes); else the same."""
+    return await shape.fresh(data, params, count) if shape.fresh is not None else params
 
 
 def _say(message: str) -> None:
@@ -61,7 +103,7 @@ async def run(options: Options) -> dict:
             article_ids = [
                 r["id"] for r in await data.fetch("SELECT id FROM articles ORDER BY id LIMIT $1", M2_ARTICLES)
             ]
-            params = Params(username=username, writer=WRITER, article_ids=article_ids)
+            params = await client_params(data, dataset.writer_id, username, article_ids)
             ids = {"reader_id": dataset.reader_id, "writer_id": dataset.writer_id}
 
             for kind in options.kinds:
@@ -76,7 +118,9 @@ async def run(options: Options) -> dict:
             checks: list[Check] = []
             for shape in shapes:
                 for system in systems:
-                    checks.append(await check(data, system, shape, params, tokens, ids))
+                    if serves(system, shape):
+                        fresh = await _fresh(data, shape, params, 2)
+                        checks.append(await check(data, system, shape, fresh, tokens, ids))
             passed = {(c.system, c.shape) for c in checks if c.ok}
             for failed in (c for c in checks if not c.ok):
                 _say(f"answer mismatch, not loading {failed.system} {failed.shape}: {failed.detail}")
@@ -87,10 +131,15 @@ async def run(options: Options) -> dict:
             for shape in shapes:
                 for round_number in range(1, options.rounds + 1):
                     for system in systems:
-                        if (system.name, shape.name) not in passed:
+                        if (system.name, shape.name) not in passed:  # failed, or not served (plain, C*)
                             continue
+                        # Warm-up and measured run each get rows of their own: both start at the same offsets.
+                        warm = await _fresh(data, shape, params, int(options.warmup * FRESH_PER_SECOND) + 1)
+                        fresh = await _fresh(data, shape, params, int(options.seconds * FRESH_PER_SECOND) + 1)
                         samples.append(
-                            await _measure(options, system, shape, params, tokens, counter, postmaster, round_number)
+                            await _measure(
+                                options, system, shape, fresh, tokens, counter, postmaster, round_number, warm
+                            )
                         )
                         result = samples[-1].load
                         _say(
@@ -148,16 +197,18 @@ async def _measure(
     counter: StatementCounter,
     postmaster: int,
     round_number: int,
+    warmup_params: Params,
 ) -> Sample:
     headers = {"Content-Type": "application/json"}
     token = tokens["writer"] if shape.writes else tokens["reader"] if shape.signed_in else None
     if token:
         headers["Authorization"] = f"Bearer {token}"
     bodies = [system.body(shape, variables) for variables in shape.requests(params)]
+    warmup_bodies = [system.body(shape, variables) for variables in shape.requests(warmup_params)]
     # Short: it ends up in tag names (at most 32 characters) with a thread and request number.
     tag = f"{system.kind[:2]}{system.workers}{round_number}{int(time.time()) % 100_000}"
 
-    def load(seconds: float, suffix: str):
+    def load(seconds: float, suffix: str, bodies: list[bytes] = bodies):
         return run_wrk(
             system.base,
             system.path(shape),
@@ -170,7 +221,7 @@ async def _measure(
         )
 
     if options.warmup > 0:
-        load(options.warmup, "w")
+        load(options.warmup, "w", warmup_bodies)
     wait_until_idle([system.process.pid, postmaster])
     await counter.reset()
     server_before = process_tree_cpu_seconds(system.process.pid)

@@ -8,58 +8,36 @@ answer to a common form, compared with `bench.reference` before any load.
 
 Request bodies may contain `@@N@@`, which the load generator replaces with a
 unique token per request (createArticle needs distinct titles).
+
+Q1..M2 are the original six; the C* shapes (bench/client_shapes.py) are
+written the way Apollo Client and urql send documents.
 """
 
-import base64
-import binascii
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-import orjson
-
+from bench.client_shapes import CLIENT_SHAPES
+from bench.shape_types import (
+    ARTICLE_BODY,
+    M2_ARTICLES,
+    OPERATION,
+    UNIQUE,
+    Params,
+    Shape,
+    node_key,
+    ours_body,
+    postgraphile_body,
+)
 from graph.ids import encode_id
 
-UNIQUE = "@@N@@"
-ARTICLE_BODY = "A benchmark article. " * 20
-M2_ARTICLES = 400  # M2 walks favorite/unfavorite pairs over this many articles
-
-
-def node_key(global_id: str) -> int:
-    """The row id inside a global ID: ours ("Article:5") or PostGraphile's (["articles", 5])."""
-    try:
-        text = base64.b64decode(global_id, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return int(global_id)
-    if text.startswith("["):
-        return int(orjson.loads(text)[-1])
-    return int(text.rpartition(":")[2])
-
-
-@dataclass(frozen=True)
-class Params:
-    """What the documents are about, fixed by the data set."""
-
-    username: str
-    writer: str
-    article_ids: list[int]
-
-
-@dataclass(frozen=True)
-class Shape:
-    name: str
-    summary: str
-    signed_in: bool
-    writes: bool
-    ours: str
-    postgraphile: str
-    # (variables for ours, for PostGraphile, body for the plain endpoint); a
-    # list: the load generator cycles through them.
-    requests: Callable[[Params], list[tuple[dict, dict, dict]]]
-    normalize_ours: Callable[[dict], Any]
-    normalize_postgraphile: Callable[[dict], Any]
-    plain_route: str
-    notes: list[str] = field(default_factory=list)
+__all__ = [
+    "ARTICLE_BODY",
+    "M2_ARTICLES",
+    "OPERATION",
+    "UNIQUE",
+    "Params",
+    "Shape",
+    "node_key",
+    "ours_body",
+    "postgraphile_body",
+]
 
 
 def _edges(connection: dict) -> list[dict]:
@@ -337,12 +315,4 @@ M2 = Shape(
     ],
 )
 
-SHAPES = {shape.name: shape for shape in (Q1, Q2, Q3, Q4, M1, M2)}
-
-
-def ours_body(shape: Shape, variables: dict) -> bytes:
-    return orjson.dumps({"query": shape.ours, "variables": variables})
-
-
-def postgraphile_body(shape: Shape, variables: dict) -> bytes:
-    return orjson.dumps({"query": shape.postgraphile, "variables": variables})
+SHAPES = {shape.name: shape for shape in (Q1, Q2, Q3, Q4, M1, M2, *CLIENT_SHAPES)}

@@ -25,6 +25,7 @@ from graph.metrics import metrics_router, pool_sampling
 from graph.migrations import ensure_at_head
 from graph.origins import OriginPolicy
 from graph.passwords import Passwords
+from graph.paths import PathCounts
 from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
 from graph.realtime.websocket import SubscriptionRouter
@@ -45,6 +46,7 @@ class State(TypedDict):
     events: EventHub
     planned: PlannedExecution | None
     limits: Limits
+    path_counts: PathCounts | None
 
 
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             statement_span=statement_spans(tracer) if tracer is not None else None,
         )
         hub = EventHub(settings.subscription_buffer)
+        path_counts = PathCounts() if settings.path_counts_report is not None else None
         listener = Listener(
             settings.listener_database_url or database_url,
             hub.publish,
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     "planned": PlannedExecution(schema) if settings.planned_execution else None,
                     # Read once, like the rest of this state: every request used to rebuild them.
                     "limits": Limits.from_settings(settings),
+                    "path_counts": path_counts,
                 }
         finally:
             # Subscriptions end first (their last loads still need the pool),
@@ -103,6 +107,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             await db.close()
             if provider is not None:
                 provider.shutdown()
+            if path_counts is not None:
+                path_counts.append_to(settings.path_counts_report)
 
     async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
         return await context_for(websocket if websocket is not None else request)

@@ -60,6 +60,10 @@ class Context(BaseContext):
         self.statements = StatementCount()
         # A mutation's payload statements, when the planner prepared them (graph/planned/payloads.py).
         self.payload_reads: Any = None
+        # Which path answered (graph/paths.py) and the operation's type: the
+        # planner sets both when it answers, graph/request_hooks.py otherwise.
+        self.answered_by: str | None = None
+        self.operation_type: str | None = None
 
     def prime_viewer(self, row: Any) -> None:
         """The viewer's user row, read while checking the token: it answers the first `user` load for them."""

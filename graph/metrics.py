@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Request
 from prometheus_client import (
@@ -56,6 +57,11 @@ request_statements = Histogram(
     "SQL statements sent for one GraphQL operation.",
     buckets=(0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64),
 )
+operations_by_path = Counter(
+    "graphql_operations_by_path",
+    "GraphQL operations by the path that answered them (graph/paths.py) and operation type.",
+    ["path", "type"],
+)
 pool_size = Gauge("db_pool_size", "Connections the pool holds open.", multiprocess_mode="livesum")
 pool_in_use = Gauge(
     "db_pool_in_use", "Connections borrowed by a statement or transaction.", multiprocess_mode="livesum"
@@ -68,6 +74,7 @@ subscriptions_open = Gauge(
 _operation_labels: set[str] = set()
 # The labelled children per operation label, looked up once: `labels()` takes a lock and builds tuples.
 _children: dict[str, tuple] = {}
+_path_children: dict[tuple[str, str], Any] = {}
 
 
 def operation_label(name: str | None) -> str:
@@ -83,7 +90,17 @@ def operation_label(name: str | None) -> str:
     return name
 
 
-def observe_operation(name: str | None, codes: list[str], seconds: float, statements: int) -> None:
+def count_path(path: str, operation_type: str) -> None:
+    key = (path, operation_type)
+    child = _path_children.get(key)
+    if child is None:
+        child = _path_children[key] = operations_by_path.labels(path, operation_type)
+    child.inc()
+
+
+def observe_operation(
+    name: str | None, codes: list[str], seconds: float, statements: int, path: str, operation_type: str
+) -> None:
     operation = operation_label(name)
     children = _children.get(operation)
     if children is None:
@@ -101,6 +118,10 @@ def observe_operation(name: str | None, codes: list[str], seconds: float, statem
         ok.inc()
     duration.observe(seconds)
     request_statements.observe(statements)
+    by_path = _path_children.get((path, operation_type))  # count_path, inlined: this runs per request
+    if by_path is None:
+        by_path = _path_children[(path, operation_type)] = operations_by_path.labels(path, operation_type)
+    by_path.inc()
 
 
 def sample_pool(db: Database) -> None:

@@ -174,6 +174,11 @@ class Settings(BaseSettings):
     metrics: bool = Field(
         default=True, description="Serve Prometheus metrics at /metrics (false: 404 and nothing recorded)."
     )
+    path_counts_report: Path | None = Field(
+        default=None,
+        description="At shutdown, append one JSON line to this file: operations by the path that answered them, "
+        "and the documents the general path answered (for test runs; docs/operating.md, Metrics).",
+    )
     tracing: Literal["off", "otlp", "console"] = Field(
         default="off",
         description="OpenTelemetry spans per operation and SQL statement: otlp (OTEL_EXPORTER_OTLP_* env), console.",

@@ -192,7 +192,7 @@ async def test_condition_values_pick_a_cached_plan_and_statement(seeded, db, set
     assert set(variants.plans) == {(True,), (False,)}
     # The slug is the only request value: each shape's statement was built once and reused.
     assert all(set(plan.statements) == {True} for plan in variants.plans.values())
-    assert execution.answered == {"one_statement": 4}
+    assert execution.answered == {"planned": 4}
 
 
 @pytest.mark.parametrize("a", [True, False])

@@ -147,7 +147,7 @@ def context_for(db, settings, viewer_id: int | None) -> Context:
     return Context(db=db, settings=settings, viewer=ViewerIdentity(viewer_id) if viewer_id else None)
 
 
-@pytest.fixture(params=[True, False], ids=["one-statement", "executor"])
+@pytest.fixture(params=[True, False], ids=["planned", "tiered"])
 def json_sql(request) -> bool:
     """Both planned tiers: one statement building JSON in PostgreSQL, and the level-by-level executor."""
     return request.param
@@ -182,7 +182,7 @@ async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, s
         compared += 1
     assert compared > 100
     # Every answer came from the tier under test.
-    assert execution.answered == {"one_statement" if json_sql else "executor": compared}
+    assert execution.answered == {"planned" if json_sql else "tiered": compared}
 
 
 async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, settings, json_sql) -> None:

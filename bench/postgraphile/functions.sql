@@ -65,3 +65,97 @@ $$;
 CREATE FUNCTION user_by_username(username text) RETURNS users LANGUAGE sql STABLE AS $$
     SELECT * FROM users u WHERE lower(u.username) = lower(user_by_username.username)
 $$;
+
+-- For the client-style shapes (bench/client_shapes.py).
+
+-- Query.currentViewer: the signed-in user's row.
+CREATE FUNCTION current_viewer() RETURNS users LANGUAGE sql STABLE AS $$
+    SELECT * FROM users WHERE id = current_user_id()
+$$;
+
+-- User.viewerIsFollowing (a computed column).
+CREATE FUNCTION users_viewer_is_following(u users) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = u.id AND f.follower_id = current_user_id())
+$$;
+
+-- Mutation.updateArticle: the description of one of the viewer's own articles.
+CREATE FUNCTION update_article(article_id bigint, description text) RETURNS articles
+LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    updated articles;
+BEGIN
+    UPDATE articles AS a SET description = description, updated_at = now()
+    WHERE a.id = article_id AND a.author_id = current_user_id()
+    RETURNING a.* INTO updated;
+    IF updated.id IS NULL THEN
+        RAISE EXCEPTION 'No such article of yours.' USING ERRCODE = '42501';
+    END IF;
+    RETURN updated;
+END
+$$;
+
+-- Mutation.followUser / unfollowUser: the user afterwards.
+CREATE FUNCTION follow_user(user_id bigint) RETURNS users LANGUAGE sql VOLATILE AS $$
+    INSERT INTO follows (follower_id, followee_id) VALUES (current_user_id(), follow_user.user_id)
+    ON CONFLICT DO NOTHING;
+    SELECT * FROM users WHERE id = follow_user.user_id;
+$$;
+
+CREATE FUNCTION unfollow_user(user_id bigint) RETURNS users LANGUAGE sql VOLATILE AS $$
+    DELETE FROM follows WHERE follower_id = current_user_id() AND followee_id = unfollow_user.user_id;
+    SELECT * FROM users WHERE id = unfollow_user.user_id;
+$$;
+
+-- Mutation.addComment: the viewer's comment on an article.
+CREATE FUNCTION add_comment(article_id bigint, body text) RETURNS comments LANGUAGE sql VOLATILE AS $$
+    INSERT INTO comments (article_id, author_id, body) VALUES (add_comment.article_id, current_user_id(), body)
+    RETURNING *;
+$$;
+
+-- Mutation.updateViewer: the viewer's bio.
+CREATE FUNCTION update_viewer(bio text) RETURNS users LANGUAGE sql VOLATILE AS $$
+    UPDATE users SET bio = update_viewer.bio, updated_at = now() WHERE id = current_user_id() RETURNING *;
+$$;
+
+-- Mutation.deleteArticle / deleteComment: the viewer's own row, returned as it was.
+CREATE FUNCTION delete_article(article_id bigint) RETURNS articles LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    deleted articles;
+BEGIN
+    DELETE FROM articles AS a WHERE a.id = article_id AND a.author_id = current_user_id() RETURNING a.* INTO deleted;
+    IF deleted.id IS NULL THEN
+        RAISE EXCEPTION 'No such article of yours.' USING ERRCODE = '42501';
+    END IF;
+    RETURN deleted;
+END
+$$;
+
+CREATE FUNCTION delete_comment(comment_id bigint) RETURNS comments LANGUAGE plpgsql VOLATILE AS $$
+#variable_conflict use_variable
+DECLARE
+    deleted comments;
+BEGIN
+    DELETE FROM comments AS c WHERE c.id = comment_id AND c.author_id = current_user_id() RETURNING c.* INTO deleted;
+    IF deleted.id IS NULL THEN
+        RAISE EXCEPTION 'No such comment of yours.' USING ERRCODE = '42501';
+    END IF;
+    RETURN deleted;
+END
+$$;
+
+-- Mutation.register / login: bcrypt through pgcrypto (cost 8), where ours
+-- uses argon2id; PostgreSQL has no argon2. They answer the user row, no token
+-- (PostGraphile would need a JWT type for one).
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+
+CREATE FUNCTION register(username text, email text, password text) RETURNS users LANGUAGE sql VOLATILE AS $$
+    INSERT INTO users (username, email, password_hash)
+    VALUES (register.username, lower(register.email), crypt(register.password, gen_salt('bf', 8)))
+    RETURNING *;
+$$;
+
+CREATE FUNCTION login(email text, password text) RETURNS users LANGUAGE sql VOLATILE AS $$
+    SELECT * FROM users u WHERE u.email = lower(login.email) AND u.password_hash = crypt(login.password, u.password_hash);
+$$;

@@ -6,7 +6,9 @@ graph/request_hooks.py hands the running operation's context and name to the
 
 The log line (logger `graph.request`) holds: request id, operation name,
 persisted-query hash, duration in ms, SQL statement count, outcome ("ok" or
-the error codes), HTTP status, method. Never headers, never the query text;
+the error codes), HTTP status, method, and the path that answered
+(graph/paths.py: the planner or graph/request_hooks.py sets it on the context;
+no context, or none set, means nothing ran: "refused"). Never headers, never the query text;
 variables only with LOG_VARIABLES=true, with passwords redacted (graph/redaction.py).
 """
 
@@ -25,6 +27,7 @@ from graph import metrics
 from graph.http.headers import Headers
 from graph.http.params import Params, RequestError
 from graph.logs import RecordTemplate
+from graph.paths import REFUSED
 from graph.redaction import logged_variables
 from graph.request_ids import new_request_id
 
@@ -95,10 +98,15 @@ def _record(
     context = observation.context
     name = observation.operation_name or params.operation_name
     statements = context.statements.value if context is not None else 0
+    path = (context.answered_by if context is not None else None) or REFUSED
+    operation_type = (context.operation_type if context is not None else None) or "unknown"
     request_id = context.request_id if context is not None else headers.get("x-request-id") or new_request_id()
     settings = state["settings"]
     if settings.metrics:
-        metrics.observe_operation(name, codes, seconds, statements)
+        metrics.observe_operation(name, codes, seconds, statements, path, operation_type)
+    path_counts = state["path_counts"]
+    if path_counts is not None:
+        path_counts.add(path, operation_type, name, observation.query or params.query, not codes)
     persisted = params.extensions.get("persistedQuery")
     fields: dict[str, Any] = {
         "request_id": request_id[:128],
@@ -109,6 +117,7 @@ def _record(
         "outcome": codes or "ok",
         "duration_ms": round(seconds * 1000, 2),
         "statements": statements,
+        "path": path,
     }
     if settings.log_variables:
         query = observation.query or params.query
@@ -122,5 +131,6 @@ def _record(
         span.set_attribute("graphql.request_id", request_id[:128])
         span.set_attribute("http.response.status_code", status)
         span.set_attribute("db.statement_count", statements)
+        span.set_attribute("graphql.path", path)
         if codes:
             span.set_status(Status(StatusCode.ERROR, ",".join(codes)))

@@ -23,6 +23,7 @@ from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNod
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
 from graph.operation_limits import document_within_limits, limits_of
+from graph.paths import PLANNED, TIERED
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
@@ -41,7 +42,7 @@ class PlannedExecution:
     def __init__(self, schema: Any, maxsize: int = 1024, *, json_sql: bool = True) -> None:
         self._schema = schema._schema  # graphql-core's schema under Strawberry's
         self._json_sql = json_sql  # False: the executor tier serves every plan (the tests compare both tiers)
-        self.answered: Counter[str] = Counter()  # by tier: "one_statement", "executor"
+        self.answered: Counter[str] = Counter()  # by tier: PLANNED, TIERED (graph/paths.py)
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
 
@@ -108,6 +109,15 @@ class PlannedExecution:
         if reads is not None:
             context.payload_reads = PayloadReads(context.db, context.viewer_id, variables, reads)
             self.answered["payload"] += 1
+            # The write is the resolvers', but what the client reads back is the planner's one statement.
+            context.answered_by = PLANNED
+            context.operation_type = plan.operation.operation.value
+
+    def _answered(self, tier: str, plan: Plan, context: Any) -> None:
+        """The one place the planner says which tier answered (metrics and the log line read `context.answered_by`)."""
+        self.answered[tier] += 1
+        context.answered_by = tier
+        context.operation_type = plan.operation.operation.value
 
     async def answer(
         self, query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Any
@@ -143,11 +153,11 @@ class PlannedExecution:
                     log.debug("not one statement: %s", reason)
                 else:
                     data = orjson.Fragment(await json_sql.run(context.db, sql, params))
-                    self.answered["one_statement"] += 1
+                    self._answered(PLANNED, plan, context)
                     return data
             run = Run(context.db, context.viewer_id, coerced)
             data = (await run.complete("Query", [None], plan.fields))[0]
-            self.answered["executor"] += 1
+            self._answered(TIERED, plan, context)
             return data
         except Fallback as reason:
             log.debug("fell back to the general path: %s", reason)

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from db.events import Event, EventKind
 from db.pool import Database
 from graph.loaders import Loaders
-from graph.metrics import subscriptions_open
+from graph.metrics import count_path, subscriptions_open
+from graph.paths import GENERAL
 
 Topic = tuple[EventKind, int | None]
 
@@ -106,6 +107,7 @@ class EventHub:
         stream = Stream(self._capacity)
         self._topics[topic].add(stream)
         subscriptions_open.inc()
+        count_path(GENERAL, "subscription")  # started: its events are answered by the general path
         try:
             yield stream
         finally:

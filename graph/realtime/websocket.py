@@ -28,8 +28,10 @@ from graph.auth import identify
 from graph.context import Context
 from graph.error_codes import assign_codes
 from graph.errors import Unauthenticated
+from graph.metrics import count_path
 from graph.operation_limits import limits_of, parse_within
 from graph.origins import OriginPolicy
+from graph.paths import REFUSED
 from graph.settings import Settings
 
 TRY_AGAIN_LATER = 1013
@@ -103,7 +105,9 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
     async def _refuse(self, operation_id: str, errors: list[GraphQLError], operation: Any = None) -> None:
         """The one `error` message (through the operation, when there is one, which it then ends) and one log line."""
         codes = ",".join(str((error.extensions or {}).get("code")) for error in errors)
-        log.info("websocket subscribe %r refused: %s", operation_id, codes)
+        log.info("websocket subscribe %r refused: %s", operation_id, codes, extra={"fields": {"path": REFUSED}})
+        if self.context.settings.metrics:
+            count_path(REFUSED, "subscription")
         message = {"id": operation_id, "type": "error", "payload": [error.formatted for error in errors]}
         await (operation.send_operation_message(message) if operation is not None else self.send_message(message))
 
