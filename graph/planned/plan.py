@@ -98,14 +98,8 @@ def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSet
     deleted IDs) stay with the general path: only the objects the write
     touched are the planner's (graph/planned/payloads.py).
     """
-    schema, fragments, _, variables = context
-    grouped: dict[str, list[FieldNode]] = {}
-    try:
-        _collect(root, selection_set, fragments, grouped, set(), variables)
-    except UnknownDirective as directive:
-        raise NotPlannable(f"@{directive}") from None
     plans = []
-    for key, nodes in grouped.items():
+    for key, nodes in _grouped(context, root, selection_set).items():
         name = nodes[0].name.value
         if name == "__typename":
             continue
@@ -114,13 +108,8 @@ def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSet
         if not isinstance(payload, GraphQLObjectType):
             continue  # a mutation returning a scalar has no object to read back
         plan = FieldPlan(key, name, nodes[0], definition, payload.name, nullable=False)
-        fields: dict[str, list[FieldNode]] = {}
         merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
-        try:
-            _collect(payload, merged, fragments, fields, set(), variables)
-        except UnknownDirective as directive:
-            raise NotPlannable(f"@{directive}") from None
-        for object_key, object_nodes in fields.items():
+        for object_key, object_nodes in _grouped(context, payload, merged).items():
             object_name = object_nodes[0].name.value
             if object_name.startswith("__"):
                 continue
@@ -144,15 +133,21 @@ def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSet
     return plans
 
 
-def _plan_selection(context, parent: GraphQLObjectType, selection_set: SelectionSetNode):
-    schema, fragments, known, variables = context
+def _grouped(context, parent: GraphQLObjectType, selection_set: SelectionSetNode) -> dict[str, list[FieldNode]]:
+    """The selection's fields by response key, fragments and conditions applied."""
+    _, fragments, _, variables = context
     grouped: dict[str, list[FieldNode]] = {}
     try:
         _collect(parent, selection_set, fragments, grouped, set(), variables)
     except UnknownDirective as directive:
         raise NotPlannable(f"@{directive}") from None
+    return grouped
+
+
+def _plan_selection(context, parent: GraphQLObjectType, selection_set: SelectionSetNode):
+    schema, _, known, _ = context
     plans = []
-    for key, nodes in grouped.items():
+    for key, nodes in _grouped(context, parent, selection_set).items():
         name = nodes[0].name.value
         if name == "__typename":
             plans.append(FieldPlan(key, name, nodes[0], None, nullable=False))
