@@ -12,7 +12,8 @@ The rule, checked on the syntax tree of db/, graph/ and migrations/:
 - Three pass-throughs are allowed by name: db/pool.py's wrappers (and its
   tracing subclass) forward their `sql` parameter, db/keyset.py's `fetch_pages` runs the `statements`
   it is given (every call of `fetch_pages` must pass a module-level name),
-  and graph/planned/json_sql.py runs the statement it composed from its
+  and graph/planned/json_sql.py runs the statements it composed (a whole
+  response, or one object of a mutation payload) from its
   constant fragments in the shape of a plan; every value in it, response
   keys included, is a `$n` parameter (tests/test_json_sql.py checks that
   the text depends on the plan's shape only).

@@ -47,6 +47,11 @@ async def run(db: Database, sql: str, params: list[Any]) -> str:
     return await db.fetchval_sole(sql, *params)
 
 
+async def run_object(db: Database, sql: str, params: list[Any]) -> str | None:
+    """Run one object's statement (`KeyedStatement.text`, a mutation payload's): its JSON text, None if gone."""
+    return await db.fetchval(sql, *params)
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """A list of rows: the table(s) and condition (`{parent}` is the parent row's alias), and its order."""

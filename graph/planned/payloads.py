@@ -109,7 +109,8 @@ class PayloadReads:
         self.reads = reads
 
     async def read(self, statement: json_sql.KeyedStatement, key: int) -> orjson.Fragment | None:
-        text = await self.db.fetchval(statement.text, *statement.params_for(self.viewer_id, self.variables, key))
+        params = statement.params_for(self.viewer_id, self.variables, key)
+        text = await json_sql.run_object(self.db, statement.text, params)
         return None if text is None else orjson.Fragment(text)
 
 
