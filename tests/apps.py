@@ -17,3 +17,13 @@ async def client_with(settings: Settings, **overrides) -> AsyncIterator[httpx.As
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
+
+
+@asynccontextmanager
+async def clients_on_both_paths(settings: Settings, **overrides) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """An app with the planned path on and one with it off, for tests that must hold on both in one pass."""
+    async with (
+        client_with(settings, planned_execution=True, **overrides) as planned,
+        client_with(settings, planned_execution=False, **overrides) as general,
+    ):
+        yield {"planned": planned, "general": general}

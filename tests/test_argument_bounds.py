@@ -10,7 +10,7 @@ from graphql import GraphQLInputObjectType, get_named_type
 from graph.argument_bounds import SEARCH_MAX, bound_for
 from graph.schema import schema
 from tests import factories
-from tests.apps import client_with
+from tests.apps import clients_on_both_paths
 
 MEGABYTE = "a" * 1_000_000
 FILTERED = "query($filter: ArticleFilter) { articles(filter: $filter) { totalCount } }"
@@ -50,11 +50,8 @@ def test_every_string_and_id_argument_and_input_field_has_a_bound():
 
 @pytest.fixture(scope="module")
 async def paths(settings) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    async with (
-        client_with(settings, planned_execution=True) as planned,
-        client_with(settings, planned_execution=False) as general,
-    ):
-        yield {"planned": planned, "general": general}
+    async with clients_on_both_paths(settings) as clients:
+        yield clients
 
 
 @pytest.fixture(params=["planned", "general"])

@@ -14,7 +14,7 @@ import pytest
 
 from graph.ids import encode_id
 from tests import factories
-from tests.apps import client_with
+from tests.apps import clients_on_both_paths
 
 EDGES = "{ edges { node { id } } }"
 HUNDRED_AND_ONE_IDS = [encode_id("User", n) for n in range(1, 102)]
@@ -65,11 +65,8 @@ async def test_the_operation_is_refused_before_any_sql_with_the_resolvers_error(
 
 @pytest.fixture(scope="module")
 async def paths(settings) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    async with (
-        client_with(settings, planned_execution=True, batching=True) as planned,
-        client_with(settings, planned_execution=False, batching=True) as general,
-    ):
-        yield {"planned": planned, "general": general}
+    async with clients_on_both_paths(settings, batching=True) as clients:
+        yield clients
 
 
 @pytest.fixture(params=["planned", "general"])

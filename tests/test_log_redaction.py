@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests import factories
-from tests.apps import client_with
+from tests.apps import clients_on_both_paths
 
 SECRET = "hunter2-secret-value"
 LOGIN_P = 'mutation($p: String!) { login(input: {email: "x@example.com", password: $p}) { token } }'
@@ -17,11 +17,8 @@ LOGIN_P = 'mutation($p: String!) { login(input: {email: "x@example.com", passwor
 
 @pytest.fixture(scope="module")
 async def paths(settings) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    async with (
-        client_with(settings, planned_execution=True, log_variables=True) as planned,
-        client_with(settings, planned_execution=False, log_variables=True) as general,
-    ):
-        yield {"planned": planned, "general": general}
+    async with clients_on_both_paths(settings, log_variables=True) as clients:
+        yield clients
 
 
 @pytest.fixture(params=["planned", "general"])

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests import factories
-from tests.apps import client_with
+from tests.apps import clients_on_both_paths
 
 MUTATION_AND_QUERY = (
     'mutation M { login(input: {email: "alice@example.com", password: "wrong-password"}) { token } } '
@@ -21,11 +21,8 @@ ERROR = {
 
 @pytest.fixture(scope="module")
 async def paths(settings) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    async with (
-        client_with(settings, planned_execution=True) as planned,
-        client_with(settings, planned_execution=False) as general,
-    ):
-        yield {"planned": planned, "general": general}
+    async with clients_on_both_paths(settings) as clients:
+        yield clients
 
 
 @pytest.fixture(params=["planned", "general"])
