@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 
 from db.listener import Listener
 from db.pool import Database, create_database
+from db.replicas import Replicas
 from graph.context import Context
 from graph.health import router as health_router
 from graph.http.dispatch import App
@@ -29,6 +30,7 @@ from graph.paths import PathCounts
 from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
 from graph.realtime.websocket import SubscriptionRouter
+from graph.replica_pools import open_replicas, replica_checks
 from graph.request_context import context_for
 from graph.schema import schema
 from graph.settings import Settings
@@ -38,6 +40,7 @@ from graph.tracing import statement_spans, tracer_provider
 
 class State(TypedDict):
     db: Database
+    replicas: Replicas | None  # REPLICA_DATABASE_URLS: queries read there (graph/http/replica_routing.py)
     settings: Settings
     passwords: Passwords
     tokens: Tokens
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         provider = tracer_provider(settings, span_exporter)
         tracer = provider.get_tracer("graph") if provider is not None else None
         database_url = settings.require_database_url()
+        spans = statement_spans(tracer) if tracer is not None else None
         db = await create_database(
             database_url,
             min_size=settings.pool_min_size,
@@ -67,7 +71,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             command_timeout=settings.command_timeout,
             statement_cache_size=settings.statement_cache_size,
             statement_timeout=settings.server_statement_timeout,
-            statement_span=statement_spans(tracer) if tracer is not None else None,
+            statement_span=spans,
         )
         hub = EventHub(settings.subscription_buffer)
         path_counts = PathCounts() if settings.path_counts_report is not None else None
@@ -76,8 +80,10 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             hub.publish,
             backoff_initial=settings.listener_reconnect_delay,
         )
+        replicas = None
         try:
             await ensure_at_head(db)
+            replicas = await open_replicas(settings, db, spans)
             await listener.start()
             # Everything built so far (schema, app, pool) lives as long as the
             # process: move it out of the collector's sight, so the collections
@@ -85,9 +91,10 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             gc.collect()
             gc.freeze()
             app.state.listener = listener  # tests terminate its backend to simulate a lost connection
-            async with pool_sampling(db):
+            async with pool_sampling(db), replica_checks(replicas, metrics=settings.metrics):
                 yield {
                     "db": db,
+                    "replicas": replicas,
                     "settings": settings,
                     "passwords": Passwords(),
                     "tokens": tokens,
@@ -104,6 +111,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             # then the listener, then the pool.
             hub.close()
             await listener.close()
+            if replicas is not None:
+                await replicas.close()
             await db.close()
             if provider is not None:
                 provider.shutdown()
@@ -111,7 +120,11 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                 path_counts.append_to(settings.path_counts_report)
 
     async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
-        return await context_for(websocket if websocket is not None else request)
+        if websocket is None:
+            return await context_for(request)
+        context = await context_for(websocket)
+        context.replicas = websocket.scope["state"].get("replicas")  # its queries read there
+        return context
 
     origins = OriginPolicy(settings)
     app = App(

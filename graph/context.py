@@ -64,6 +64,11 @@ class Context(BaseContext):
         # planner sets both when it answers, graph/request_hooks.py otherwise.
         self.answered_by: str | None = None
         self.operation_type: str | None = None
+        # A WebSocket's: the replicas its queries read from, and the WAL position
+        # they must have replayed (graph/realtime/read_routing.py). HTTP picks its
+        # pool before the context exists (graph/http/replica_routing.py).
+        self.replicas: Any = None
+        self.read_after: int | None = None
 
     def prime_viewer(self, row: Any) -> None:
         """The viewer's user row, read while checking the token: it answers the first `user` load for them."""

@@ -10,6 +10,7 @@ from graph.error_codes import assign_codes
 from graph.operation_limits import OperationLimits
 from graph.planned.payloads import PayloadExecutor
 from graph.realtime.executor import PerEventMemoExecutor
+from graph.realtime.read_routing import WebSocketReadRouting
 from graph.request_hooks import RequestHooks
 from graph.resolvers.mutation import Mutation
 from graph.resolvers.query import Query
@@ -41,7 +42,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[User, Article, Comment],
-        extensions=[RequestHooks, OperationLimits],
+        extensions=[RequestHooks, OperationLimits, WebSocketReadRouting],
         execution_context_class=Executor,
         **overrides,
     )

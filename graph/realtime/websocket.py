@@ -24,6 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.unset import UNSET
 
+from db.replicas import parse_position
 from graph.auth import identify
 from graph.context import Context
 from graph.error_codes import assign_codes
@@ -35,6 +36,8 @@ from graph.paths import REFUSED
 from graph.settings import Settings
 
 TRY_AGAIN_LATER = 1013
+WAL_POSITION = "walPosition"  # connection_init's field: the last mutation response's extensions.walPosition
+MALFORMED_POSITION = "walPosition must be a WAL position as a mutation's extensions.walPosition gave it."
 
 log = logging.getLogger("graph.websocket")
 
@@ -150,6 +153,14 @@ class SubscriptionRouter(GraphQLRouter):
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        if (position := params.get(WAL_POSITION)) is not None:
+            # Behind read replicas, the socket's queries are read where replay reached this (read_routing.py).
+            if not isinstance(position, str):
+                raise ConnectionRejectionError({"message": MALFORMED_POSITION})
+            try:
+                context.read_after = parse_position(position)
+            except ValueError:
+                raise ConnectionRejectionError({"message": MALFORMED_POSITION}) from None
         authorization = params.get("authorization", params.get("Authorization"))
         if authorization is None:
             if context.auth_error is not None:  # a bad token in the handshake's own header
