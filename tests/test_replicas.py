@@ -193,6 +193,14 @@ async def test_a_position_the_replica_has_replayed_is_read_on_the_replica(client
     assert await statement_calls(replica_url, ARTICLES) > replica_before
 
 
+async def test_a_token_the_replica_does_not_know_yet_is_read_on_the_primary(client) -> None:
+    token = await _writer(client)  # the account is 300 ms from the replica
+    response = await client.post("/graphql", json={"query": "{ viewer { user { username } } }"}, headers=bearer(token))
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["data"]["viewer"]["user"]["username"].startswith("writer")
+
+
 async def test_a_malformed_wal_position_is_refused_with_one_line(client) -> None:
     response = await client.post("/graphql", json={"query": READ_ARTICLES}, headers={"x-wal-position": "yesterday"})
     body = response.json()
