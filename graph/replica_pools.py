@@ -12,6 +12,7 @@ from functools import partial
 from db.errors import DatabaseUnavailable
 from db.pool import Database, StatementSpan, create_database
 from db.replicas import Replicas
+from graph.metrics import sample_replicas
 from graph.settings import Settings
 
 
@@ -57,8 +58,6 @@ async def replica_checks(replicas: Replicas | None, *, metrics: bool) -> AsyncIt
         return
     after_check = None
     if metrics:
-        from graph.metrics import sample_replicas  # only serving processes import metrics (graph/metrics.py)
-
         sample_replicas(replicas)
         after_check = partial(sample_replicas, replicas)
     task = asyncio.create_task(replicas.watch(after_check))
