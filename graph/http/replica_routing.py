@@ -27,8 +27,8 @@ from db.pool import Database
 from db.replicas import Replicas, parse_position
 from graph.http.headers import Headers
 from graph.http.params import RequestError
-from graph.limits import Limits
-from graph.operation_limits import parse_within
+from graph.limits.extension import parse_within
+from graph.limits.shape import Limits
 
 HEADER = "x-wal-position"
 EXTENSION = "walPosition"
