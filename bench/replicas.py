@@ -6,6 +6,10 @@ lookup, picking a pool, the background check), which should stay under 5%.
 Both servers (`ours`, one worker each) run at once on the same private
 cluster and data as `python -m bench`; the replica is that cluster's
 streaming standby (`pg_basebackup -R`); rounds alternate between them.
+
+Timing on a shared 2-core VM swings by more than 5% between rounds, so
+`--count` counts instead (bench/request_cost.py): the Python bytecode
+instructions per Q2 request in process, without and with the replica.
 """
 
 import argparse
@@ -19,9 +23,10 @@ from pathlib import Path
 from bench.cluster import Cluster, free_port, start_cluster
 from bench.dataset import DATABASE, SIZES, prepare
 from bench.load import ensure_wrk, run_wrk
+from bench.shape_types import ours_body
 from bench.shapes import SHAPES
 from bench.systems import System
-from graph.tokens import Tokens
+from graph.auth.tokens import Tokens
 
 SHAPE_NAMES = ("Q2", "Q4")
 
@@ -39,6 +44,35 @@ def start_replica(primary: Cluster) -> Cluster:
     pg_ctl = str(primary.bindir / "pg_ctl")
     replica._run(pg_ctl, "-D", str(replica.data), "-l", str(directory / "log"), "-w", "start")
     return replica
+
+
+async def count_instructions(size: str, requests: int) -> None:
+    """Instructions per Q2 request, in process, without a replica and with one."""
+    from bench.request_cost import count
+    from graph.app import create_app
+    from graph.settings import Settings
+
+    cluster = start_cluster()
+    replica = None
+    try:
+        dataset = await prepare(cluster, SIZES[size])
+        replica = start_replica(cluster)
+        body = ours_body(SHAPES["Q2"], {})
+        for label, urls in (("without", []), ("one replica", [replica.url(DATABASE)])):
+            settings = Settings(
+                database_url=dataset.url,
+                replica_database_urls=urls,
+                environment="production",
+                jwt_secret=secrets.token_urlsafe(32),
+            )
+            cost = await count(create_app(settings), "/graphql", body, requests=requests)
+            if cost.status != 200 or b'"errors"' in cost.body:
+                raise RuntimeError(f"{label}: unexpected answer {cost.status} {cost.body[:200]!r}")
+            print(f"bench.replicas: Q2 {label}: {cost.per_request:,.0f} instructions per request", flush=True)
+    finally:
+        if replica is not None:
+            replica.stop()
+        cluster.stop()
 
 
 async def run(size: str, seconds: float, warmup: float, rounds: int, connections: int, threads: int) -> None:
@@ -104,7 +138,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--count", action="store_true", help="count Q2's Python instructions instead of timing")
+    parser.add_argument("--requests", type=int, default=200, help="with --count: requests counted")
     args = parser.parse_args()
+    if args.count:
+        import uvloop  # the server's loop, as bench/request_cost.py counts
+
+        uvloop.run(count_instructions(args.size, args.requests))
+        return
     asyncio.run(run(args.size, args.seconds, args.warmup, args.rounds, args.connections, args.threads))
 
 

@@ -159,6 +159,11 @@ class Replicas:
             raise DatabaseUnavailable("the primary is down")
         return self.primary.db
 
+    def cached_read(self, read_after: int | None = None) -> Database | None:
+        """The replica `for_read` picks when the last check's positions settle it (no await: the common case)."""
+        member = self._least_busy(read_after)
+        return member.db if member is not None else None
+
     async def for_read(self, read_after: int | None = None) -> Database:
         """The least busy replica that is in (and has replayed `read_after`), else the primary.
 

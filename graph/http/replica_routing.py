@@ -41,16 +41,31 @@ Outcome = tuple[dict[str, Any], int, bool]  # the endpoint's (body, status, shar
 Execute = Callable[[Database], Awaitable[Outcome]]
 
 
+# (document, operation name) -> its type: a dict lookup per request, where the
+# parse cache's key (text and limits) costs ~150 Python instructions to hash and compare.
+_kinds: dict[tuple[str, str | None], str | None] = {}
+KINDS_CACHE_SIZE = 1024
+
+
 def operation_kind(query: str | None, operation_name: str | None, limits: Limits) -> str | None:
     """query, mutation or subscription; None when there is no operation to run (the error needs no pool)."""
     if not query:
         return None
+    key = (query, operation_name)
+    try:
+        return _kinds[key]
+    except KeyError:
+        pass
     try:
         document = parse_within(query, limits)
     except GraphQLError:
-        return None
+        return None  # not cached: the error is answered without a pool anyway
     operation = get_operation_ast(document, operation_name)
-    return operation.operation.value if operation is not None else None
+    kind = operation.operation.value if operation is not None else None
+    if len(_kinds) >= KINDS_CACHE_SIZE:
+        _kinds.clear()
+    _kinds[key] = kind
+    return kind
 
 
 def read_after(headers: Headers) -> int | None:
@@ -73,9 +88,9 @@ async def run_routed(replicas: Replicas, kind: str | None, headers: Headers, exe
                 body["extensions"] = {**body.get("extensions", {}), EXTENSION: position}
         return body, status, public
     position = read_after(headers)
-    db = await replicas.for_read(position)
+    db = replicas.cached_read(position) or await replicas.for_read(position)
     body, status, public = await execute(db)
-    if replicas.is_replica(db):
+    if "errors" in body and replicas.is_replica(db):
         codes = _codes(body)
         if "SERVICE_UNAVAILABLE" in codes:
             replicas.failed(db, "a read met a connection error")
