@@ -30,6 +30,7 @@ from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
 from graph.realtime.websocket import SubscriptionRouter
 from graph.request_context import context_for
+from graph.rest.mount import mount_rest
 from graph.schema import schema
 from graph.settings import Settings
 from graph.tokens import Tokens, signing_secret
@@ -133,4 +134,5 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
 
     app.include_router(health_router())
     app.include_router(landing_router())
+    mount_rest(app)  # the RealWorld REST API under /api, on the same state (graph/rest)
     return app

@@ -1,0 +1,48 @@
+"""What a REST handler needs from the lifespan, as typed dependencies: no globals, one way in.
+
+The lifespan (graph/app.py) yields its state; Starlette hands it to each
+request as `request.state`. `DatabaseDep` is the pool's `Database`,
+`ContextDep` the same per-request `Context` the GraphQL resolvers get
+(graph/request_context.py builds both), so the viewer, the client's address
+for the login limits, the settings and the loaders come from one place for
+both doors. `ViewerDep` is the signed-in user's id, through graph/policy.py's
+`require_viewer`, the rule the GraphQL mutations apply.
+
+A token that does not check out is a 401 on every route, optional-auth ones
+included: like GraphQL, a bad token is never quietly taken as anonymous.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from db.pool import Database
+from graph.context import Context
+from graph.policy import require_viewer
+from graph.request_context import context_for
+from graph.tokens import bearer_token
+
+
+def _database(request: Request) -> Database:
+    return request.state.db
+
+
+async def _context(request: Request) -> Context:
+    context = await context_for(request)
+    if context.auth_error is not None:
+        raise context.auth_error
+    return context
+
+
+def _viewer(context: Annotated[Context, Depends(_context)]) -> int:
+    return require_viewer(context)
+
+
+def _token(request: Request) -> str | None:
+    return bearer_token(request.headers.get("authorization"))
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]
+ContextDep = Annotated[Context, Depends(_context)]
+ViewerDep = Annotated[int, Depends(_viewer)]
+TokenDep = Annotated[str | None, Depends(_token)]
