@@ -16,9 +16,10 @@ handler can read an oversized body or answer without the headers.
   they start; HSTS too in production when the request came over HTTPS (by
   X-Forwarded-Proto only from TRUSTED_PROXIES).
 
-Both refusals are GraphQL-shaped (`PAYLOAD_TOO_LARGE`, `HEADERS_TOO_LARGE`)
-and close the connection, since the rest of an unread body would otherwise
-have to be read or skipped.
+Both refusals are GraphQL-shaped (`PAYLOAD_TOO_LARGE`, `HEADERS_TOO_LARGE`),
+under /api RealWorld-shaped (`{"errors": {"body": [...]}}`, graph/rest), and
+close the connection, since the rest of an unread body would otherwise have
+to be read or skipped.
 """
 
 from itertools import chain
@@ -31,6 +32,7 @@ from graph.client_address import forwarded_scheme
 from graph.http.headers import first_values
 from graph.http.responses import error_body, negotiate
 from graph.http.security_headers import COMMON, CSP, DEFAULT_CSP, Header, hsts
+from graph.rest.paths import is_rest_path
 from graph.settings import Settings
 
 
@@ -118,8 +120,11 @@ class Edge:
         await self._refuse(scope, send, 413, message, "PAYLOAD_TOO_LARGE", maxBytes=self.max_body)
 
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str, code: str, **extensions: Any) -> None:
-        body = orjson.dumps(error_body(message, code, **extensions))
-        media_type = negotiate(first_values(scope).get("accept", ""))
+        if is_rest_path(scope.get("path", "")):
+            body, media_type = orjson.dumps({"errors": {"body": [message]}}), "application/json"
+        else:
+            body = orjson.dumps(error_body(message, code, **extensions))
+            media_type = negotiate(first_values(scope).get("accept", ""))
         headers: list[Header] = [
             (b"content-type", media_type.encode()),
             (b"content-length", str(len(body)).encode()),

@@ -13,8 +13,7 @@ from fastapi import APIRouter, Depends
 
 from graph.rest import articles, comments, profiles, tags, users
 from graph.rest.dependencies import ContextDep
-
-PREFIX = "/api"
+from graph.rest.paths import PREFIX
 
 
 def _token_checked(context: ContextDep) -> None:

@@ -11,17 +11,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from graph.rest import PREFIX, router
+from graph.rest import router
 from graph.rest.errors import RestError, error_response
 from graph.rest.openapi import document, document_router
-
-
-def _under_api(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
+from graph.rest.paths import is_rest_path
 
 
 async def _routing_error(request: Request, error: HTTPException) -> Response:
-    if not _under_api(request.url.path):
+    if not is_rest_path(request.url.path):
         return await http_exception_handler(request, error)
     message = "No such resource." if error.status_code == 404 else str(error.detail)
     return error_response(RestError(error.status_code, {"body": [message]}, error.headers))

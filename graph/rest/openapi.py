@@ -17,7 +17,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse, Response
 
-from graph.rest import PREFIX, router
+from graph.rest import router
+from graph.rest.paths import PREFIX
 
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
 TITLE = "Conduit REST"
