@@ -186,7 +186,7 @@ RM1_POSTGRAPHILE = """mutation Favorite($id: BigInt!, $favorite: Boolean!) {
 
 
 def _rm1_requests(p: Params) -> list[tuple[dict, dict, dict]]:
-    from graph.ids import encode_id
+    from graph.relay.ids import encode_id
 
     return [
         ({"id": encode_id("Article", article_id), "row": article_id, "favorite": favorite},)

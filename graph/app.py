@@ -1,40 +1,42 @@
 """The application factory: the lifespan owns the pool; every route borrows it."""
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
 from fastapi import FastAPI, Request
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import Tracer
+from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 
 from db.listener import Listener
 from db.pool import Database, create_database
-from graph.context import Context
-from graph.health import router as health_router
+from db.schema_version import ensure_at_head
+from graph.auth.passwords import Passwords
+from graph.auth.tokens import Tokens, signing_secret
 from graph.http.dispatch import App
 from graph.http.edge import Edge
 from graph.http.endpoint import router as http_router
 from graph.http.graphiql import assets_router as graphiql_assets
+from graph.http.health import router as health_router
 from graph.http.landing import router as landing_router
+from graph.http.origins import OriginPolicy
 from graph.http.persisted import PersistedQueries
-from graph.limits import Limits
-from graph.metrics import metrics_router, pool_sampling
-from graph.migrations import ensure_at_head
-from graph.origins import OriginPolicy
-from graph.passwords import Passwords
-from graph.paths import PathCounts
+from graph.http.request_context import context_for
+from graph.http.websocket import SubscriptionRouter
+from graph.limits.shape import Limits
+from graph.observability.metrics import metrics_router, pool_sampling
+from graph.observability.paths import PathCounts
+from graph.observability.tracing import statement_spans, tracer_provider
 from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
-from graph.realtime.websocket import SubscriptionRouter
-from graph.request_context import context_for
 from graph.rest.mount import mount_rest
-from graph.schema import schema
+from graph.rest.paths import PREFIX as REST_PREFIX
+from graph.schema.build import schema
+from graph.schema.context import Context
 from graph.settings import Settings
-from graph.tokens import Tokens, signing_secret
-from graph.tracing import statement_spans, tracer_provider
 
 
 class State(TypedDict):
@@ -48,6 +50,9 @@ class State(TypedDict):
     planned: PlannedExecution | None
     limits: Limits
     path_counts: PathCounts | None
+    # How a request's Context is built, for the REST routers (graph/rest/dependencies.py): the same
+    # function the GraphQL endpoints call, handed over here because the two doors never import each other.
+    request_context: Callable[[HTTPConnection], Awaitable[Context]]
 
 
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
@@ -99,6 +104,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     # Read once, like the rest of this state: every request used to rebuild them.
                     "limits": Limits.from_settings(settings),
                     "path_counts": path_counts,
+                    "request_context": context_for,
                 }
         finally:
             # Subscriptions end first (their last loads still need the pool),
@@ -123,7 +129,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         openapi_url=None,
         middleware=[origins.cors_middleware()],
     )
-    app.edge = Edge(settings)
+    app.edge = Edge(settings, rest_prefix=REST_PREFIX)
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol. `App` answers most GET/POST /graphql
     # without routing at all (graph/http/dispatch.py); these routes serve the rest.

@@ -2,7 +2,7 @@
 
 import httpx
 
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 from tests import factories
 from tests.live_app import serving
 from tests.rest_client import auth, register, write_article

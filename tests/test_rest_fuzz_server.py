@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from graph.tokens import Tokens
+from graph.auth.tokens import Tokens
 from tests import factories
 from tests.servers import ROOT, TEST_SECRET, running_servers
 

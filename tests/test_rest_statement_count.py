@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from graph.tokens import Tokens
+from graph.auth.tokens import Tokens
 from tests import factories
 from tests.rest_client import auth
 from tests.servers import TEST_SECRET

@@ -28,11 +28,10 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.client_address import forwarded_scheme
+from graph.http.client_address import forwarded_scheme
 from graph.http.headers import first_values
 from graph.http.responses import error_body, negotiate
 from graph.http.security_headers import COMMON, CSP, DEFAULT_CSP, Header, hsts
-from graph.rest.paths import is_rest_path
 from graph.settings import Settings
 
 
@@ -41,7 +40,9 @@ class BodyTooLarge(Exception):
 
 
 class Edge:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, rest_prefix: str | None = None) -> None:
+        """`rest_prefix`: where the REST API lives (graph/app.py passes it); its refusals get its error body."""
+        self.rest_prefix = rest_prefix
         self.max_body = settings.max_request_bytes
         self.max_headers = settings.max_header_bytes
         self.trusted_proxies = settings.trusted_proxies
@@ -119,8 +120,12 @@ class Edge:
         message = f"The request body is larger than {self.max_body} bytes."
         await self._refuse(scope, send, 413, message, "PAYLOAD_TOO_LARGE", maxBytes=self.max_body)
 
+    def _is_rest(self, path: str) -> bool:
+        prefix = self.rest_prefix
+        return prefix is not None and (path == prefix or path.startswith(prefix + "/"))
+
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str, code: str, **extensions: Any) -> None:
-        if is_rest_path(scope.get("path", "")):
+        if self._is_rest(scope.get("path", "")):
             body, media_type = orjson.dumps({"errors": {"body": [message]}}), "application/json"
         else:
             body = orjson.dumps(error_body(message, code, **extensions))

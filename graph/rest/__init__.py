@@ -2,7 +2,7 @@
 
 One router per resource (users, profiles, articles, comments, tags), all on
 the lifespan's pool and the GraphQL door's rules: the same db/ functions,
-graph/policy.py, graph/validation.py, login limits, tokens and event
+graph/auth/policy.py, graph/schema/input_checks.py, login limits, tokens and event
 notifications. graph/rest/dependencies.py hands handlers what they need;
 graph/rest/observe.py logs, measures and answers errors for every route;
 graph/rest/openapi.py serves the OpenAPI document (committed as

@@ -1,7 +1,7 @@
 """/api/articles: the list, the feed, one article, its writes and favorites.
 
-Writes go through the GraphQL mutations' own steps: graph/validation.py's
-checks, graph/policy.py's author rule, db/articles.py's statements (creating
+Writes go through the GraphQL mutations' own steps: graph/schema/input_checks.py's
+checks, graph/auth/policy.py's author rule, db/articles.py's statements (creating
 an article notifies GraphQL subscribers in the same statement), in the same
 transactions. The list and the feed are pages by LIMIT and OFFSET, newest
 first, read in a constant number of statements (graph/rest/views.py).
@@ -16,17 +16,18 @@ from starlette.responses import Response
 from db import articles
 from db.articles import ArticleFilter
 from db.errors import MissingReference
-from graph.argument_bounds import SLUG_MAX, TAG_MAX, USERNAME_MAX
-from graph.pagination import MAX_PAGE_SIZE
-from graph.policy import ensure_can_edit_article
-from graph.resolvers.articles import create_with_unique_slug
+from graph.auth.policy import ensure_can_edit_article
+from graph.limits.bounds import SLUG_MAX, TAG_MAX, USERNAME_MAX
+from graph.limits.lengths import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
+from graph.relay.pagination import MAX_PAGE_SIZE
 from graph.rest.dependencies import ContextDep, ViewerDep
 from graph.rest.errors import RestError, invalid
 from graph.rest.models import MultipleArticlesResponse, NewArticleRequest, SingleArticleResponse, UpdateArticleRequest
 from graph.rest.observe import RestRoute
 from graph.rest.responses import errors
 from graph.rest.views import article_view, article_views, authors, json_response
-from graph.validation import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX, Checks
+from graph.schema.input_checks import Checks
+from graph.schema.resolvers.articles import create_with_unique_slug
 
 router = APIRouter(route_class=RestRoute, tags=["Articles"])
 

@@ -2,7 +2,7 @@
 
 Adding a comment notifies GraphQL subscribers (db/events.py) in the
 transaction that writes it, as `addComment` does; deleting one follows
-graph/policy.py's rule (the comment's author or the article's).
+graph/auth/policy.py's rule (the comment's author or the article's).
 """
 
 from typing import Annotated
@@ -13,8 +13,9 @@ from starlette.responses import Response
 from db import comments, events
 from db.errors import MissingReference
 from db.keyset import MAX_INT, Window
-from graph.pagination import MAX_PAGE_SIZE
-from graph.policy import ensure_can_delete_comment
+from graph.auth.policy import ensure_can_delete_comment
+from graph.limits.lengths import COMMENT_MAX
+from graph.relay.pagination import MAX_PAGE_SIZE
 from graph.rest.articles import NOT_FOUND, Slug, article_by_slug
 from graph.rest.dependencies import ContextDep, ViewerDep
 from graph.rest.errors import RestError, invalid
@@ -22,7 +23,7 @@ from graph.rest.models import MultipleCommentsResponse, NewCommentRequest, Singl
 from graph.rest.observe import RestRoute
 from graph.rest.responses import errors
 from graph.rest.views import authors, comment_view, json_response
-from graph.validation import COMMENT_MAX, Checks
+from graph.schema.input_checks import Checks
 
 router = APIRouter(route_class=RestRoute, tags=["Comments"])
 

@@ -2,11 +2,13 @@
 
 The lifespan (graph/app.py) yields its state; Starlette hands it to each
 request as `request.state`. `DatabaseDep` is the pool's `Database`,
-`ContextDep` the same per-request `Context` the GraphQL resolvers get
-(graph/request_context.py builds both), so the viewer, the client's address
-for the login limits, the settings and the loaders come from one place for
-both doors. `ViewerDep` is the signed-in user's id, through graph/policy.py's
-`require_viewer`, the rule the GraphQL mutations apply.
+`ContextDep` the same per-request `Context` the GraphQL resolvers get (built
+by graph/http/request_context.py's `context_for`, which the lifespan hands
+over as `request_context`: the two doors never import each other), so the
+viewer, the client's address for the login limits, the settings and the
+loaders come from one place for both. `ViewerDep` is the signed-in user's
+id, through graph/auth/policy.py's `require_viewer`, the rule the GraphQL
+mutations apply.
 
 A token that does not check out is a 401 on every route, optional-auth ones
 included: like GraphQL, a bad token is never quietly taken as anonymous.
@@ -17,10 +19,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from db.pool import Database
-from graph.context import Context
-from graph.policy import require_viewer
-from graph.request_context import context_for
-from graph.tokens import bearer_token
+from graph.auth.policy import require_viewer
+from graph.auth.tokens import bearer_token
+from graph.schema.context import Context
 
 
 def _database(request: Request) -> Database:
@@ -28,7 +29,7 @@ def _database(request: Request) -> Database:
 
 
 async def _context(request: Request) -> Context:
-    context = await context_for(request)
+    context = await request.scope["state"]["request_context"](request)
     if context.auth_error is not None:
         raise context.auth_error
     return context

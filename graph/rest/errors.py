@@ -1,7 +1,7 @@
 """The RealWorld error body, `{"errors": {"field": ["message", ...]}}`, and which status each error gets.
 
 Every error a REST client can cause leaves through `error_response`: the same
-exceptions the GraphQL door raises (graph/errors.py, graph/login_limits.py,
+exceptions the GraphQL door raises (graph/errors.py, graph/auth/login_limits.py,
 db/errors.py) get the status RealWorld clients expect instead of an
 `extensions.code`. An exception not listed here is a bug: the client gets a
 generic 500 with the request id, the log gets the traceback under that id.
@@ -16,10 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
 from db.errors import DatabaseUnavailable, UnstorableText
-from graph.error_codes import INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE
+from graph.auth.login_limits import RateLimited
 from graph.errors import BadUserInput, Forbidden, Unauthenticated
-from graph.login_limits import RateLimited
-from graph.types.payloads import UserError
+from graph.schema.error_codes import INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE
+from graph.schema.types.payloads import UserError
 
 log = logging.getLogger("graph.rest")
 
@@ -42,7 +42,7 @@ def not_found(what: str) -> RestError:
 
 
 def invalid(errors: Iterable[UserError]) -> RestError:
-    """graph/validation.py's checks (or any UserError list) as a 422."""
+    """graph/schema/input_checks.py's checks (or any UserError list) as a 422."""
     fields: dict[str, list[str]] = {}
     for error in errors:
         # A UserError's field is its path in the GraphQL input (["input", "email"]): the last name is the field.

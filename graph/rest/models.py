@@ -3,21 +3,21 @@
 Responses are written by graph/rest/views.py as plain dicts (serialized once,
 by orjson) and declared here only for the OpenAPI document; tests check the
 answers against that document (tests/test_rest_fuzz_server.py). Text limits
-are graph/validation.py's, applied by its `Checks` after trimming, as the
+are graph/lengths.py's, applied by its `Checks` after trimming, as the
 GraphQL mutations apply them; the bounds here are ceilings that keep an
-absurd value from reaching argon2 or SQL (graph/argument_bounds.py's rule).
+absurd value from reaching argon2 or SQL (graph/limits/bounds.py's rule).
 """
 
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph import validation
-from graph.argument_bounds import USERNAME_MAX
+from graph.limits import lengths
+from graph.limits.bounds import USERNAME_MAX
 
 
 def _ceiling(limit: int) -> int:
-    """As graph/argument_bounds.py bounds a checked field: twice the limit, at least 256."""
+    """As graph/limits/bounds.py bounds a checked field: twice the limit, at least 256."""
     return max(2 * limit, 256)
 
 
@@ -27,8 +27,8 @@ class _Body(BaseModel):
 
 class NewUser(_Body):
     username: str = Field(max_length=_ceiling(USERNAME_MAX))
-    email: str = Field(max_length=_ceiling(validation.EMAIL_MAX))
-    password: str = Field(max_length=validation.PASSWORD_MAX, json_schema_extra={"format": "password"})
+    email: str = Field(max_length=_ceiling(lengths.EMAIL_MAX))
+    password: str = Field(max_length=lengths.PASSWORD_MAX, json_schema_extra={"format": "password"})
 
 
 class NewUserRequest(_Body):
@@ -36,8 +36,8 @@ class NewUserRequest(_Body):
 
 
 class LoginUser(_Body):
-    email: str = Field(max_length=validation.EMAIL_MAX)
-    password: str = Field(max_length=validation.PASSWORD_MAX, json_schema_extra={"format": "password"})
+    email: str = Field(max_length=lengths.EMAIL_MAX)
+    password: str = Field(max_length=lengths.PASSWORD_MAX, json_schema_extra={"format": "password"})
 
 
 class LoginUserRequest(_Body):
@@ -47,11 +47,11 @@ class LoginUserRequest(_Body):
 class UpdateUser(_Body):
     """Only the fields given change; `bio` or `image` null (or "") clears it."""
 
-    email: str | None = Field(None, max_length=_ceiling(validation.EMAIL_MAX))
+    email: str | None = Field(None, max_length=_ceiling(lengths.EMAIL_MAX))
     username: str | None = Field(None, max_length=_ceiling(USERNAME_MAX))
-    password: str | None = Field(None, max_length=validation.PASSWORD_MAX, json_schema_extra={"format": "password"})
-    bio: str | None = Field(None, max_length=_ceiling(validation.BIO_MAX))
-    image: str | None = Field(None, max_length=_ceiling(validation.IMAGE_MAX))
+    password: str | None = Field(None, max_length=lengths.PASSWORD_MAX, json_schema_extra={"format": "password"})
+    bio: str | None = Field(None, max_length=_ceiling(lengths.BIO_MAX))
+    image: str | None = Field(None, max_length=_ceiling(lengths.IMAGE_MAX))
 
 
 class UpdateUserRequest(_Body):
@@ -59,10 +59,10 @@ class UpdateUserRequest(_Body):
 
 
 class NewArticle(_Body):
-    title: str = Field(max_length=_ceiling(validation.TITLE_MAX))
-    description: str = Field(max_length=_ceiling(validation.DESCRIPTION_MAX))
-    body: str = Field(max_length=_ceiling(validation.BODY_MAX))
-    tagList: list[str] = Field(default_factory=list, max_length=_ceiling(validation.TAGS_MAX))  # noqa: N815
+    title: str = Field(max_length=_ceiling(lengths.TITLE_MAX))
+    description: str = Field(max_length=_ceiling(lengths.DESCRIPTION_MAX))
+    body: str = Field(max_length=_ceiling(lengths.BODY_MAX))
+    tagList: list[str] = Field(default_factory=list, max_length=_ceiling(lengths.TAGS_MAX))  # noqa: N815
 
 
 class NewArticleRequest(_Body):
@@ -72,10 +72,10 @@ class NewArticleRequest(_Body):
 class UpdateArticle(_Body):
     """Only the fields given change; the slug stays (links to the article keep working)."""
 
-    title: str | None = Field(None, max_length=_ceiling(validation.TITLE_MAX))
-    description: str | None = Field(None, max_length=_ceiling(validation.DESCRIPTION_MAX))
-    body: str | None = Field(None, max_length=_ceiling(validation.BODY_MAX))
-    tagList: list[str] | None = Field(None, max_length=_ceiling(validation.TAGS_MAX))  # noqa: N815
+    title: str | None = Field(None, max_length=_ceiling(lengths.TITLE_MAX))
+    description: str | None = Field(None, max_length=_ceiling(lengths.DESCRIPTION_MAX))
+    body: str | None = Field(None, max_length=_ceiling(lengths.BODY_MAX))
+    tagList: list[str] | None = Field(None, max_length=_ceiling(lengths.TAGS_MAX))  # noqa: N815
 
 
 class UpdateArticleRequest(_Body):
@@ -83,7 +83,7 @@ class UpdateArticleRequest(_Body):
 
 
 class NewComment(_Body):
-    body: str = Field(max_length=_ceiling(validation.COMMENT_MAX))
+    body: str = Field(max_length=_ceiling(lengths.COMMENT_MAX))
 
 
 class NewCommentRequest(_Body):

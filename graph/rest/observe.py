@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from db.pool import StatementCount, statement_count
-from graph.request_ids import new_request_id
+from graph.observability.request_ids import new_request_id
 from graph.rest.errors import as_rest_error, error_response
 
 log = logging.getLogger("graph.request")

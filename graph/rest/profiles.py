@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 
 from db import users
 from db.errors import MissingReference
-from graph.argument_bounds import USERNAME_MAX
+from graph.limits.bounds import USERNAME_MAX
 from graph.rest.dependencies import ContextDep, ViewerDep
 from graph.rest.errors import RestError, not_found
 from graph.rest.models import ProfileResponse

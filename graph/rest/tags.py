@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from db import tags
-from graph.pagination import MAX_PAGE_SIZE
+from graph.relay.pagination import MAX_PAGE_SIZE
 from graph.rest.dependencies import DatabaseDep
 from graph.rest.models import TagsResponse
 from graph.rest.observe import RestRoute

@@ -1,9 +1,9 @@
 """POST /api/users, POST /api/users/login, GET and PUT /api/user: accounts, by the GraphQL door's rules.
 
 Registration and login count against the same limits as `register` and
-`login` (graph/login_limits.py, kept in PostgreSQL, so a client cannot get
-more attempts by switching doors), check input with graph/validation.py and
-issue the same tokens (graph/tokens.py): a token from either door works on
+`login` (graph/auth/login_limits.py, kept in PostgreSQL, so a client cannot get
+more attempts by switching doors), check input with graph/schema/input_checks.py and
+issue the same tokens (graph/auth/tokens.py): a token from either door works on
 both.
 """
 
@@ -11,15 +11,16 @@ from fastapi import APIRouter
 
 from db import users
 from db.errors import UniqueViolation
+from graph.auth.login_limits import count_login_attempt, count_registration, forget_account_attempts
 from graph.errors import Unauthenticated
-from graph.login_limits import count_login_attempt, count_registration, forget_account_attempts
+from graph.limits.lengths import BIO_MAX
 from graph.rest.dependencies import ContextDep, TokenDep, ViewerDep
 from graph.rest.errors import RestError, invalid
 from graph.rest.models import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
 from graph.rest.observe import RestRoute
 from graph.rest.responses import errors
 from graph.rest.views import json_response, user_view
-from graph.validation import BIO_MAX, Checks
+from graph.schema.input_checks import Checks
 
 router = APIRouter(route_class=RestRoute, tags=["User and Authentication"])
 

@@ -3,7 +3,7 @@
 Lists are built in a constant number of statements whatever their length:
 one batch each for the tags, the authors and, signed in, the viewer's
 favorites and follows, through the same batch functions of db/ the GraphQL
-DataLoaders call (graph/loaders.py), sent concurrently.
+DataLoaders call (graph/schema/loaders.py), sent concurrently.
 """
 
 import asyncio
