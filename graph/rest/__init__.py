@@ -16,7 +16,7 @@ from graph.rest.dependencies import ContextDep
 from graph.rest.paths import PREFIX
 
 
-def _token_checked(context: ContextDep) -> None:
+async def _token_checked(context: ContextDep) -> None:
     """On every route, so a bad token is a 401 even where no handler asks who the viewer is."""
 
 

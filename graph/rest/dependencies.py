@@ -10,6 +10,9 @@ loaders come from one place for both. `ViewerDep` is the signed-in user's
 id, through graph/auth/policy.py's `require_viewer`, the rule the GraphQL
 mutations apply.
 
+Every dependency is `async def`: FastAPI runs a plain `def` one in a worker
+thread, and the hand-offs cost more than the rest of a small request.
+
 A token that does not check out is a 401 on every route, optional-auth ones
 included: like GraphQL, a bad token is never quietly taken as anonymous.
 """
@@ -24,7 +27,7 @@ from graph.auth.tokens import bearer_token
 from graph.schema.context import Context
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     return request.state.db
 
 
@@ -35,11 +38,11 @@ async def _context(request: Request) -> Context:
     return context
 
 
-def _viewer(context: Annotated[Context, Depends(_context)]) -> int:
+async def _viewer(context: Annotated[Context, Depends(_context)]) -> int:
     return require_viewer(context)
 
 
-def _token(request: Request) -> str | None:
+async def _token(request: Request) -> str | None:
     return bearer_token(request.headers.get("authorization"))
 
 
