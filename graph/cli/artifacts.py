@@ -6,7 +6,7 @@
 - `artifacts/possible-types.json`: Apollo Client's `possibleTypes` (interface or
   union name to its concrete types), so fragments on `Node` match.
 - `artifacts/openapi.json`: the REST API's OpenAPI document (graph/rest/openapi.py),
-  what REST client generators and tests/test_rest_fuzz_server.py read.
+  what REST client generators and tests/probes/test_rest_fuzz_server.py read.
 - `docs/settings.md`: every setting (graph/cli/settings_doc.py renders it), so the
   page cannot drift from the code.
 """

@@ -197,7 +197,7 @@ async def _set_favorite(context, viewer_id: int, slug: str, *, favorite: bool) -
 
 
 async def _single(context, row) -> Response:
-    (view,) = await article_views(context.db, context.viewer_id, [row]) or [None]
-    if view is None:
+    views = await article_views(context.db, context.viewer_id, [row])
+    if not views:  # its author was deleted since the row was read
         raise NOT_FOUND
-    return json_response({"article": view})
+    return json_response({"article": views[0]})

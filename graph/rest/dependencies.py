@@ -22,8 +22,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from db.pool import Database
+from graph.auth.passwords import Passwords
 from graph.auth.policy import require_viewer
-from graph.auth.tokens import bearer_token
+from graph.auth.tokens import Tokens, bearer_token
+from graph.errors import Unauthenticated
 from graph.schema.context import Context
 
 
@@ -42,11 +44,25 @@ async def _viewer(context: Annotated[Context, Depends(_context)]) -> int:
     return require_viewer(context)
 
 
-async def _token(request: Request) -> str | None:
-    return bearer_token(request.headers.get("authorization"))
+async def _token(request: Request) -> str:
+    """The token the request was sent with; only routes that also need a viewer ask for it."""
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise Unauthenticated("Sign in to do this.")
+    return token
+
+
+async def _passwords(request: Request) -> Passwords:
+    return request.state.passwords
+
+
+async def _tokens(request: Request) -> Tokens:
+    return request.state.tokens
 
 
 DatabaseDep = Annotated[Database, Depends(_database)]
 ContextDep = Annotated[Context, Depends(_context)]
 ViewerDep = Annotated[int, Depends(_viewer)]
-TokenDep = Annotated[str | None, Depends(_token)]
+TokenDep = Annotated[str, Depends(_token)]
+PasswordsDep = Annotated[Passwords, Depends(_passwords)]
+TokensDep = Annotated[Tokens, Depends(_tokens)]

@@ -2,7 +2,7 @@
 
 Responses are written by graph/rest/views.py as plain dicts (serialized once,
 by orjson) and declared here only for the OpenAPI document; tests check the
-answers against that document (tests/test_rest_fuzz_server.py). Text limits
+answers against that document (tests/probes/test_rest_fuzz_server.py). Text limits
 are graph/lengths.py's, applied by its `Checks` after trimming, as the
 GraphQL mutations apply them; the bounds here are ceilings that keep an
 absurd value from reaching argon2 or SQL (graph/limits/bounds.py's rule).

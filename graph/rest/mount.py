@@ -17,7 +17,8 @@ from graph.rest.openapi import document, document_router
 from graph.rest.paths import is_rest_path
 
 
-async def _routing_error(request: Request, error: HTTPException) -> Response:
+async def _routing_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)  # registered for HTTPException only
     if not is_rest_path(request.url.path):
         return await http_exception_handler(request, error)
     message = "No such resource." if error.status_code == 404 else str(error.detail)
@@ -28,4 +29,4 @@ def mount_rest(app: FastAPI) -> None:
     app.include_router(router())
     app.include_router(document_router())
     app.add_exception_handler(HTTPException, _routing_error)
-    app.openapi = document  # what FastAPI's own machinery (and /docs) reads is the committed document
+    app.openapi = document  # type: ignore[method-assign]  # FastAPI's documented way to replace it; what FastAPI's own machinery (and /docs) reads is the committed document

@@ -2,7 +2,7 @@
 
 The document is built from the routers alone (no app, no database), so
 `python -m graph export-schema` writes it to artifacts/openapi.json and
-tests/test_schema_artifacts.py fails when the committed file is stale, as
+tests/cli/test_schema_artifacts.py fails when the committed file is stale, as
 for schema.graphql. /docs is Swagger UI, loaded from its CDN: the page's own
 Content-Security-Policy allows exactly that origin; every other response
 keeps the strict default (graph/http/security_headers.py).

@@ -14,7 +14,7 @@ from db.errors import UniqueViolation
 from graph.auth.login_limits import count_login_attempt, count_registration, forget_account_attempts
 from graph.errors import Unauthenticated
 from graph.limits.lengths import BIO_MAX
-from graph.rest.dependencies import ContextDep, TokenDep, ViewerDep
+from graph.rest.dependencies import ContextDep, PasswordsDep, TokenDep, TokensDep, ViewerDep
 from graph.rest.errors import RestError, invalid
 from graph.rest.models import LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse
 from graph.rest.observe import RestRoute
@@ -35,7 +35,7 @@ def _taken(fields: set[str] | list[str]) -> RestError:
 @router.post(
     "/users", operation_id="CreateUser", status_code=201, response_model=UserResponse, responses=errors(422, 429)
 )
-async def register(body: NewUserRequest, context: ContextDep):
+async def register(body: NewUserRequest, context: ContextDep, passwords: PasswordsDep, tokens: TokensDep):
     """Register; answers the new user with their token."""
     checks = Checks()
     username = checks.username(body.user.username)
@@ -46,33 +46,34 @@ async def register(body: NewUserRequest, context: ContextDep):
     await count_registration(context)  # before the lookup (it tells whether an email is taken) and the hash
     if taken := await users.taken_names(context.db, username, email):
         raise _taken(taken)
-    password_hash = await context.passwords.hash(password)
+    password_hash = await passwords.hash(password)
     try:
         async with context.db.transaction() as tx:
             row = await users.insert_user(tx, username, email, password_hash)
     except UniqueViolation as error:  # a concurrent registration won the race
         raise _taken([_UNIQUE_FIELDS.get(error.constraint or "", "username")]) from None
-    return json_response({"user": user_view(row, context.tokens.issue(row["id"], 0))}, 201)
+    return json_response({"user": user_view(row, tokens.issue(row["id"], 0))}, 201)
 
 
 @router.post("/users/login", operation_id="Login", response_model=UserResponse, responses=errors(401, 422, 429))
-async def login(body: LoginUserRequest, context: ContextDep):
+async def login(body: LoginUserRequest, context: ContextDep, passwords: PasswordsDep, tokens: TokensDep):
     """Sign in with email and password; answers the user with a new token."""
     email = body.user.email.strip().lower()
     await count_login_attempt(context, email)
     credentials = await users.credentials_by_email(context.db, email)
     # An unknown email still costs one verification, so timing tells nothing.
-    if not await context.passwords.verify(credentials["password_hash"] if credentials else None, body.user.password):
+    verified = await passwords.verify(credentials["password_hash"] if credentials else None, body.user.password)
+    if not verified or credentials is None:
         raise BAD_CREDENTIALS
     user_id = credentials["id"]
     await forget_account_attempts(context, email)
-    if context.passwords.needs_rehash(credentials["password_hash"]):
+    if passwords.needs_rehash(credentials["password_hash"]):
         async with context.db.transaction() as tx:
-            await users.set_password_hash(tx, user_id, await context.passwords.hash(body.user.password))
+            await users.set_password_hash(tx, user_id, await passwords.hash(body.user.password))
     row = await context.loaders.user.load(user_id)
     if row is None:  # deleted since the password was checked
         raise BAD_CREDENTIALS
-    token = context.tokens.issue(user_id, credentials["token_version"])
+    token = tokens.issue(user_id, credentials["token_version"])
     return json_response({"user": user_view(row, token)})
 
 
@@ -84,7 +85,14 @@ async def current_user(viewer_id: ViewerDep, context: ContextDep, token: TokenDe
 
 
 @router.put("/user", operation_id="UpdateCurrentUser", response_model=UserResponse, responses=errors(401, 422))
-async def update_user(body: UpdateUserRequest, viewer_id: ViewerDep, context: ContextDep, token: TokenDep):
+async def update_user(
+    body: UpdateUserRequest,
+    viewer_id: ViewerDep,
+    context: ContextDep,
+    token: TokenDep,
+    passwords: PasswordsDep,
+    tokens: TokensDep,
+):
     """Change what is given. A new password revokes every older token; the answer carries a fresh one."""
     given = body.user
     checks = Checks()
@@ -103,7 +111,7 @@ async def update_user(body: UpdateUserRequest, viewer_id: ViewerDep, context: Co
         raise invalid(checks.errors)
     if (username or email) and (taken := await users.taken_names(context.db, username, email, viewer_id)):
         raise _taken(taken)
-    password_hash = await context.passwords.hash(password) if password is not None else None
+    password_hash = await passwords.hash(password) if password is not None else None
     try:
         async with context.db.transaction() as tx:
             row = await users.update_user(
@@ -122,5 +130,5 @@ async def update_user(body: UpdateUserRequest, viewer_id: ViewerDep, context: Co
     if row is None:  # the account was deleted after the token was checked
         raise Unauthenticated("The token has been revoked; sign in again.")
     if password_hash is not None:
-        token = context.tokens.issue(viewer_id, row["token_version"])
+        token = tokens.issue(viewer_id, row["token_version"])
     return json_response({"user": user_view(row, token)})

@@ -1,6 +1,6 @@
 """Schemathesis against a real production server, from the committed artifacts/openapi.json.
 
-Like tests/test_fuzz_server.py for GraphQL: `python -m graph serve` in
+Like tests/probes/test_fuzz_server.py for GraphQL: `python -m graph serve` in
 production settings, half the examples anonymous, half with a valid token.
 Every answer must be one the document declares (status, content type, body
 schema) and none a server error; the server's log must hold no traceback.

@@ -2,7 +2,7 @@
 
 Tiny data and half a second of load per pair, on ours and the plain
 endpoint (PostGraphile joins with BENCH_SMOKE_POSTGRAPHILE=1, as in
-tests/test_bench_smoke.py). Not a performance test.
+tests/bench/test_bench_smoke.py). Not a performance test.
 """
 
 import os
@@ -17,7 +17,7 @@ from bench.rest_shapes import REST_SHAPES
 
 pytestmark = pytest.mark.needs("initdb", "wrk")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHAPES = tuple(shape.name for shape in REST_SHAPES)
 
 

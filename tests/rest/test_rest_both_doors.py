@@ -1,6 +1,7 @@
 """One API behind two doors: tokens from either work on both, and REST writes reach GraphQL subscribers."""
 
 import httpx
+import pytest
 
 from graph.relay.ids import encode_id
 from tests import factories
@@ -36,6 +37,7 @@ async def test_a_user_registered_over_graphql_signs_in_over_rest(http, gql):
     assert (await gql(VIEWER, token=login.json()["user"]["token"])).ok()["viewer"]["user"]["username"] == "graphy"
 
 
+@pytest.mark.slow  # serves the app on a socket (tests/markers.py)
 async def test_an_article_and_a_comment_written_over_rest_reach_graphql_subscribers(settings, conn):
     async with serving(settings) as ws_url:
         base = ws_url.replace("ws://", "http://").removesuffix("/graphql")
