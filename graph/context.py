@@ -1,5 +1,6 @@
 """The per-request context every resolver receives."""
 
+from copy import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,21 @@ class Context(BaseContext):
         # planner sets both when it answers, graph/request_hooks.py otherwise.
         self.answered_by: str | None = None
         self.operation_type: str | None = None
+
+    def for_operation(self) -> "Context":
+        """One WebSocket operation's own context: the connection's viewer and services, its own loaders and counts.
+
+        Strawberry hands every operation of a connection the one context it
+        built for the connection; the path that answered, the statement count
+        and the loaders' cache belong to one operation each, as on HTTP.
+        """
+        operation = copy(self)
+        operation.loaders = Loaders(self.db, self.viewer_id)
+        operation.statements = StatementCount()
+        operation.payload_reads = None
+        operation.answered_by = None
+        operation.operation_type = None
+        return operation
 
     def prime_viewer(self, row: Any) -> None:
         """The viewer's user row, read while checking the token: it answers the first `user` load for them."""

@@ -8,6 +8,7 @@ from strawberry.types import ExecutionContext
 
 from graph.error_codes import assign_codes
 from graph.operation_limits import OperationLimits
+from graph.planned.events import PlannedEventExecutor
 from graph.planned.payloads import PayloadExecutor
 from graph.realtime.executor import PerEventMemoExecutor
 from graph.request_hooks import RequestHooks
@@ -19,8 +20,8 @@ from graph.types.comment import Comment
 from graph.types.user import User
 
 
-class Executor(PayloadExecutor, PerEventMemoExecutor):
-    """graphql-core's executor with planned mutation payloads (only when a context carries them)."""
+class Executor(PayloadExecutor, PlannedEventExecutor, PerEventMemoExecutor):
+    """graphql-core's executor with planned mutation payloads (only when a context carries them) and events."""
 
 
 class ConduitSchema(strawberry.Schema):
