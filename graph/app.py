@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         )
         planned = PlannedExecution(schema) if settings.planned_execution else None
         hub = EventHub(settings.subscription_buffer, planned)
-        path_counts = PathCounts() if settings.path_counts_report is not None else None
+        path_counts = PathCounts(settings.planned_execution) if settings.path_counts_report is not None else None
         listener = Listener(
             settings.listener_database_url or database_url,
             hub.publish,

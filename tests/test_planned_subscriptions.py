@@ -21,14 +21,17 @@ import websockets
 
 from db.events import Event
 from db.pool import Database
+from graph import path_report
 from graph.context import Context, ViewerIdentity
 from graph.ids import encode_id
 from graph.paths import GENERAL, PLANNED
 from graph.planned import PlannedExecution
+from graph.planned.json_sql import MAX_KEYS
 from graph.realtime.hub import EventHub
 from graph.schema import schema
 from graph.settings import Settings
 from tests import factories
+from tests.apps import client_with
 from tests.live_app import serving
 from tests.ws_client import PROTOCOL
 
@@ -302,3 +305,48 @@ async def test_over_the_websocket_events_queries_and_paths_are_counted(
     by_operation = {fields["operation"]: fields for fields in lines if fields.get("method") == "WEBSOCKET"}
     assert by_operation["Title"]["path"] == path and by_operation["Title"]["type"] == "query"
     assert by_operation["On"]["path"] == path and by_operation["On"]["events"] == 1
+
+
+@pytest.mark.parametrize("planned", [True, False])
+async def test_the_report_file_counts_websocket_operations_and_says_why_a_subscription_was_general(
+    settings: Settings, conn: asyncpg.Connection, tmp_path, capsys: pytest.CaptureFixture, planned: bool
+) -> None:
+    report = tmp_path / "paths.jsonl"
+    served = settings.model_copy(update={"planned_execution": planned, "path_counts_report": report})
+    query = "subscription Created { articleCreated { id title } }"
+    async with serving(served) as url, websockets.connect(url, subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+        await ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
+        await ws.send(json.dumps({"id": "q", "type": "subscribe", "payload": {"query": "{ tags { name } }"}}))
+        assert json.loads(await ws.recv()) == {"id": "q", "type": "next", "payload": {"data": {"tags": []}}}
+        assert json.loads(await ws.recv()) == {"id": "q", "type": "complete"}
+        await ws.send(json.dumps({"id": "s", "type": "complete"}))
+        await asyncio.sleep(0.2)
+    (line,) = [orjson.loads(text) for text in report.read_text().splitlines()]
+    path = PLANNED if planned else GENERAL
+    counts = {(row["path"], row["type"]): row["count"] for row in line["counts"]}
+    assert counts == {(path, "subscription"): 1, (path, "query"): 1}
+    assert path_report.main([str(report)]) == 0
+    out = capsys.readouterr().out
+    assert ("| 1 | Created | plannable: the planned path was off, or fell back when run |" in out) is not planned
+
+
+def test_the_report_says_when_a_subscriptions_selection_is_not_one_statement() -> None:
+    keys = " ".join(f"k{n}: title" for n in range(MAX_KEYS + 1))
+    assert path_report.reason(f"subscription Wide {{ articleCreated {{ {keys} }} }}", None) == (
+        f"not one statement: {MAX_KEYS + 1} keys on Article"
+    )
+
+
+async def test_a_report_over_a_mixed_run_leaves_out_the_processes_with_the_planned_path_off(
+    settings: Settings, tmp_path, capsys: pytest.CaptureFixture
+) -> None:
+    report = tmp_path / "paths.jsonl"
+    for planned in (True, False):
+        async with client_with(settings, path_counts_report=report, planned_execution=planned) as client:
+            await client.post("/graphql", json={"query": "query Tags { tags { name } }"})
+    assert path_report.main([str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "1 server processes (1 with PLANNED_EXECUTION=false left out)" in out
+    assert "| planned | query | 1 |" in out and "| general |" not in out and "Tags" not in out
