@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, parse
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues
 
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import condition_variables
@@ -42,10 +42,8 @@ def reason(query: str, operation_name: str | None) -> str:
     try:
         # With conditions on variables the planner plans per value; all true selects the most.
         names = condition_variables(operation, fragments)
-        inputs = {name: True for name in names}
-        variables = get_variable_values(schema._schema, operation.variable_definitions or (), inputs) if names else None
-        if isinstance(variables, list):
-            return "its condition variables do not coerce"
+        # Only the conditions' values: the document's other variables (a required `$id`) are not in the report.
+        variables = VariableValues({}, dict.fromkeys(names, True)) if names else None
         if operation.operation.value == "subscription":
             return _subscription_reason(operation, fragments, variables)
         plan = build_plan(schema._schema, operation, fragments, knows, variables)

@@ -350,3 +350,15 @@ async def test_a_report_over_a_mixed_run_leaves_out_the_processes_with_the_plann
     out = capsys.readouterr().out
     assert "1 server processes (1 with PLANNED_EXECUTION=false left out)" in out
     assert "| planned | query | 1 |" in out and "| general |" not in out and "Tags" not in out
+
+
+def test_the_reports_reason_reads_conditions_beside_other_required_variables() -> None:
+    # Only the conditions take values in the report: a required `$id` beside them used to read as not coercing.
+    document = """mutation M2($id: ID!, $favorite: Boolean!) {
+      favoriteArticle(input: {articleId: $id}) @include(if: $favorite) { article { id } }
+    }"""
+    assert path_report.reason(document, "M2") == "a mutation whose write's own rows answer its payload: nothing to plan"
+    subscription = (
+        "subscription On($id: ID!, $full: Boolean!) { commentAdded(articleId: $id) { id body @include(if: $full) } }"
+    )
+    assert path_report.reason(subscription, "On") == "plannable: the planned path was off, or fell back when run"
