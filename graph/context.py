@@ -1,5 +1,6 @@
 """The per-request context every resolver receives."""
 
+from collections import Counter
 from copy import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,8 @@ class Context(BaseContext):
         # planner sets both when it answers, graph/request_hooks.py otherwise.
         self.answered_by: str | None = None
         self.operation_type: str | None = None
+        # A subscription's events delivered, by the path that answered each (graph/resolvers/subscription.py).
+        self.events_by_path: Counter[str] = Counter()
 
     def for_operation(self) -> "Context":
         """One WebSocket operation's own context: the connection's viewer and services, its own loaders and counts.
@@ -79,6 +82,7 @@ class Context(BaseContext):
         operation.payload_reads = None
         operation.answered_by = None
         operation.operation_type = None
+        operation.events_by_path = Counter()
         return operation
 
     def prime_viewer(self, row: Any) -> None:

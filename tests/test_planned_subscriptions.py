@@ -304,7 +304,7 @@ async def test_over_the_websocket_events_queries_and_paths_are_counted(
     lines = [record.fields for record in caplog.records if record.name == "graph.request"]
     by_operation = {fields["operation"]: fields for fields in lines if fields.get("method") == "WEBSOCKET"}
     assert by_operation["Title"]["path"] == path and by_operation["Title"]["type"] == "query"
-    assert by_operation["On"]["path"] == path and by_operation["On"]["events"] == 1
+    assert by_operation["On"]["path"] == path and by_operation["On"]["events"] == {path: 1}
 
 
 @pytest.mark.parametrize("planned", [True, False])
@@ -321,12 +321,21 @@ async def test_the_report_file_counts_websocket_operations_and_says_why_a_subscr
         await ws.send(json.dumps({"id": "q", "type": "subscribe", "payload": {"query": "{ tags { name } }"}}))
         assert json.loads(await ws.recv()) == {"id": "q", "type": "next", "payload": {"data": {"tags": []}}}
         assert json.loads(await ws.recv()) == {"id": "q", "type": "complete"}
+        author = await factories.user(conn, "writer")
+        await asyncio.sleep(0.3)  # no acknowledgement says when the subscription is registered
+        async with conn.transaction():
+            row = await factories.article(conn, author["id"], "Fresh")
+            await conn.execute(
+                "SELECT pg_notify('conduit_events', $1)", Event("article", row["id"], row["id"]).payload()
+            )
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert message["id"] == "s" and message["payload"]["data"]["articleCreated"]["title"] == "Fresh"
         await ws.send(json.dumps({"id": "s", "type": "complete"}))
         await asyncio.sleep(0.2)
     (line,) = [orjson.loads(text) for text in report.read_text().splitlines()]
     path = PLANNED if planned else GENERAL
     counts = {(row["path"], row["type"]): row["count"] for row in line["counts"]}
-    assert counts == {(path, "subscription"): 1, (path, "query"): 1}
+    assert counts == {(path, "subscription"): 1, (path, "subscription_event"): 1, (path, "query"): 1}
     assert path_report.main([str(report)]) == 0
     out = capsys.readouterr().out
     assert ("| 1 | Created | plannable: the planned path was off, or fell back when run |" in out) is not planned

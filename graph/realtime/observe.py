@@ -22,6 +22,7 @@ from graph import metrics
 from graph.logs import RecordTemplate
 from graph.operation_limits import limits_of, parse_within
 from graph.paths import REFUSED
+from graph.realtime.hub import SUBSCRIPTION_EVENT
 
 log = logging.getLogger("graph.request")
 RECORDS = RecordTemplate(log.name, logging.INFO, "graphql operation")
@@ -59,6 +60,8 @@ def record(context: Any, operation: Any, watch: OperationWatch) -> None:
     path_counts = state.get("path_counts")
     if path_counts is not None:
         path_counts.add(path, operation_type, name, operation.query, not watch.codes and not watch.refused)
+        for event_path, count in context.events_by_path.items():
+            path_counts.counts[(event_path, SUBSCRIPTION_EVENT)] += count
     if watch.refused:
         return  # the refusal logged and counted it
     if context.settings.metrics and operation_type != "subscription":
@@ -75,7 +78,7 @@ def record(context: Any, operation: Any, watch: OperationWatch) -> None:
             "path": path,
         }
         if operation_type == "subscription":
-            fields["events"] = watch.results
+            fields["events"] = dict(context.events_by_path)  # by the path that answered them
         log.handle(RECORDS.record(fields=fields))
 
 

@@ -126,11 +126,16 @@ async def _answer(
             log.exception("planned %s event %s failed; the general path answers it", loader, event.id)
         else:
             if answer is not None:
-                hub.delivered(PLANNED)
+                _delivered(context, hub, PLANNED)
             return answer
     context.use_public_loaders(scope.loaders)
     row = await getattr(context.loaders, loader).load(event.id)
     if row is None:
         return None
-    hub.delivered(GENERAL)
+    _delivered(context, hub, GENERAL)
     return to_type(row)
+
+
+def _delivered(context: Any, hub: EventHub, path: str) -> None:
+    hub.delivered(path)  # the metric
+    context.events_by_path[path] += 1  # the operation's log line and the path counts (graph/realtime/observe.py)
