@@ -160,7 +160,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
 
     async def _refuse(self, operation_id: str, errors: list[GraphQLError], operation: Any = None) -> None:
         """The one `error` message (through the operation, when there is one, which it then ends) and one log line."""
-        watch = self._watches.get(operation_id)
+        watch = self._watches.get(operation_id) if operation is not None else None  # None: refused before it ran
         if watch is not None:
             watch.refused = True
         codes = ",".join(str((error.extensions or {}).get("code")) for error in errors)
