@@ -21,14 +21,15 @@ import websockets
 
 from db.events import Event
 from db.pool import Database
-from graph import path_report
-from graph.context import Context, ViewerIdentity
-from graph.ids import encode_id
-from graph.paths import GENERAL, PLANNED
+from graph.auth.viewer import ViewerIdentity
+from graph.cli import path_report
+from graph.observability.paths import GENERAL, PLANNED
 from graph.planned import PlannedExecution
 from graph.planned.json_sql import MAX_KEYS
 from graph.realtime.hub import EventHub
-from graph.schema import schema
+from graph.relay.ids import encode_id
+from graph.schema.build import schema
+from graph.schema.context import Context
 from graph.settings import Settings
 from tests import factories
 from tests.apps import client_with

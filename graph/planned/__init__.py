@@ -22,8 +22,8 @@ from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNod
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
-from graph.operation_limits import document_within_limits, limits_of
-from graph.paths import PLANNED, TIERED
+from graph.limits.extension import document_within_limits, limits_of
+from graph.observability.paths import PLANNED, TIERED
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
@@ -43,7 +43,7 @@ class PlannedExecution:
     def __init__(self, schema: Any, maxsize: int = 1024, *, json_sql: bool = True) -> None:
         self._schema = schema._schema  # graphql-core's schema under Strawberry's
         self._json_sql = json_sql  # False: the executor tier serves every plan (the tests compare both tiers)
-        self.answered: Counter[str] = Counter()  # by tier: PLANNED, TIERED (graph/paths.py)
+        self.answered: Counter[str] = Counter()  # by tier: PLANNED, TIERED (graph/observability/paths.py)
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
         self._events = EventPlans(self._schema)  # subscriptions' plans (graph/planned/events.py)

@@ -1,6 +1,6 @@
 """Subscription events through the planner: each event's selection in one statement, shared by like subscribers.
 
-A subscription's resolver (graph/resolvers/subscription.py) still checks its
+A subscription's resolver (graph/schema/resolvers/subscription.py) still checks its
 arguments and opens the event stream on the general path. What each event
 delivers is a selection on the event's row (`commentAdded { id body author {
 username } }` on the new comment): the problem a mutation payload's written

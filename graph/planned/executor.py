@@ -25,10 +25,10 @@ from db.articles import ArticleOrder as DbArticleOrder
 from db.comments import COMMENTS_ORDER
 from db.keyset import Page, SortKey
 from db.pool import Database
-from graph.ids import encode_id
-from graph.pagination import MAX_PAGE_SIZE, PageResult
 from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan
+from graph.relay.ids import encode_id
+from graph.relay.pagination import MAX_PAGE_SIZE, PageResult
 
 Counter = Callable[[Database, Sequence[int]], Awaitable[dict[int, int]]]
 Resolver = Callable[["Run", list[Any], FieldPlan], Any]

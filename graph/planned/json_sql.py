@@ -9,7 +9,7 @@ returns is passed through to the response unparsed (orjson.Fragment).
 What comes out must equal the general path's answer, so every value is
 formatted here as the general path formats it: global IDs are base64 of
 "Type:id", DateTime is Python's `isoformat()` of a UTC datetime
-(microseconds only when non-zero), cursors are graph/pagination.py's
+(microseconds only when non-zero), cursors are graph/relay/pagination.py's
 URL-safe base64 of `["key", [values...]]` with timestamps in microseconds.
 Pages read `limit + 1` rows as the db layer does, and `hasNextPage` /
 `hasPreviousPage` follow `PageResult`'s rules. tests/test_planned_equivalence.py
@@ -30,9 +30,9 @@ from db.comments import COMMENT_COLUMNS, COMMENTS_ORDER
 from db.keyset import SortKey, Window
 from db.pool import Database
 from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER, USER_COLUMNS, USERS_ORDER
-from graph.pagination import MAX_PAGE_SIZE
 from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan, Plan
+from graph.relay.pagination import MAX_PAGE_SIZE
 
 # PostgreSQL functions take at most 100 arguments: 50 keys per object.
 MAX_KEYS = 50
@@ -426,7 +426,7 @@ class JsonStatement:
         """`node(id:)` or `nodes(ids:)`: each ID's row, as the object its type's selection makes, or null.
 
         The IDs are decoded in Python as the general path decodes them
-        (graph/ids.py; one that does not decode falls back) and passed as
+        (graph/relay/ids.py; one that does not decode falls back) and passed as
         their types and keys, so the text serves any IDs of any types.
         """
         keys = node_keys(plan, self.variables)

@@ -7,7 +7,7 @@ letting its queue grow without bound.
 The hub also holds what subscribers of one process share per event (its
 `EventScope`: public loaders, filter checks, the planner's statements) and
 the planner itself (None with PLANNED_EXECUTION=false), and it counts
-subscriptions and their events by the path that answers them (graph/paths.py).
+subscriptions and their events by the path that answers them (graph/observability/paths.py).
 """
 
 import asyncio
@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from db.events import Event, EventKind
 from db.pool import Database
-from graph.loaders import Loaders
-from graph.metrics import count_path, subscriptions_open
-from graph.paths import GENERAL
+from graph.observability.metrics import count_path, subscriptions_open
+from graph.observability.paths import GENERAL, SUBSCRIPTION_EVENT
+from graph.schema.loaders import Loaders
 
 if TYPE_CHECKING:
     from graph.planned import PlannedExecution
 
 Topic = tuple[EventKind, int | None]
-SUBSCRIPTION_EVENT = "subscription_event"  # the metric's `type` for one event delivered to one subscriber
 
 
 class SubscriberFellBehind(Exception):
@@ -139,7 +138,7 @@ class EventHub:
 
     @staticmethod
     def delivered(path: str) -> None:
-        """One event answered for one subscriber, by `path` (graph/paths.py)."""
+        """One event answered for one subscriber, by `path` (graph/observability/paths.py)."""
         count_path(path, SUBSCRIPTION_EVENT)
 
     def publish(self, event: Event) -> None:
