@@ -32,10 +32,10 @@ from strawberry.types.unset import UNSET
 from graph.auth.viewer import identify
 from graph.errors import Unauthenticated
 from graph.http.origins import OriginPolicy
+from graph.http.ws_observe import OperationWatch, record
 from graph.limits.extension import limits_of, parse_within
 from graph.observability.metrics import count_path
 from graph.observability.paths import REFUSED
-from graph.observability.ws_operations import OperationWatch, record
 from graph.schema.context import Context
 from graph.schema.error_codes import assign_codes
 from graph.settings import Settings
@@ -95,7 +95,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         return GraphQLError(reason, extensions={"code": "BAD_REQUEST"})
 
     async def run_operation(self, operation: Any) -> None:
-        """Strawberry's, with the operation's own context and its observation (graph/observability/ws_operations.py).
+        """Strawberry's, with the operation's own context and its observation (graph/http/ws_observe.py).
 
         A query or mutation goes to the planner first, as on HTTP (a mutation
         for its payload's statements, graph/planned/payloads.py).

@@ -138,4 +138,4 @@ async def _answer(
 
 def _delivered(context: Any, hub: EventHub, path: str) -> None:
     hub.delivered(path)  # the metric
-    context.events_by_path[path] += 1  # the operation's log line and the path counts (graph/realtime/observe.py)
+    context.events_by_path[path] += 1  # the operation's log line and the path counts (graph/http/ws_observe.py)
