@@ -36,6 +36,8 @@ from tests.apps import client_with
 from tests.live_app import serving
 from tests.ws_client import PROTOCOL
 
+pytestmark = pytest.mark.slow  # its last tests start servers (tests/markers.py)
+
 COMMENT_ADDED = """
 subscription Added($articleId: ID!, $withArticle: Boolean!) {
   added: commentAdded(articleId: $articleId) {
