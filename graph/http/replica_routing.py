@@ -11,6 +11,12 @@ one the planner and the schema reuse, cached by graph/operation_limits.py):
 - anything else reads from a replica (db/replicas.py picks which); a request
   that sends X-WAL-Position back is read only where replay has reached it.
 
+A WebSocket's operations are routed the same way, one by one
+(`websocket_operation_pool`), with the position from `connection_init`,
+moved past every mutation the socket runs; subscriptions stay on the
+primary, since an event is delivered the moment the primary commits it and
+a replica may not have replayed it yet.
+
 A read is read again elsewhere, once, when the replica failed it: a
 connection error (the replica is then out until a check finds it answering),
 or a token it did not accept (the viewer's account may be newer than the
@@ -113,3 +119,40 @@ def wal_position_headers(body: Any) -> dict[str, str]:
         if position is not None:
             return {HEADER: position}
     return {}
+
+
+async def websocket_operation_pool(
+    connection: Any, operation: Any, query: str, operation_name: str | None
+) -> str | None:
+    """Point one WebSocket operation's context at its pool; returns its type (for `after_websocket_operation`).
+
+    `connection` is the socket's context (its `walPosition`, its writes),
+    `operation` the operation's own copy of it, on the primary until a query
+    moves it to a replica. While a mutation of the socket runs (until its
+    position is recorded), the socket's queries read on the primary: its
+    result reaches the client before that position does.
+    """
+    replicas = connection.replicas
+    if replicas is None:
+        return None
+    kind = operation_kind(query, operation_name, connection.limits)
+    if kind == "mutation":
+        connection.writes_in_flight += 1
+    elif kind == "query" and not connection.writes_in_flight:
+        db = replicas.cached_read(connection.read_after) or await replicas.for_read(connection.read_after)
+        if db is not operation.db:
+            operation.db = db
+            operation.reset_loaders()
+    return kind
+
+
+async def after_websocket_operation(connection: Any, kind: str | None) -> None:
+    """After a mutation: the socket's later queries read where replay reached its commit."""
+    if kind != "mutation":
+        return
+    try:
+        position = await connection.replicas.commit_position()
+        if position is not None:
+            connection.read_after = max(connection.read_after or 0, parse_position(position))
+    finally:
+        connection.writes_in_flight -= 1

@@ -9,11 +9,11 @@ from strawberry.printer import print_schema
 from strawberry.types import ExecutionContext
 
 from graph.limits.extension import OperationLimits
+from graph.planned.events import PlannedEventExecutor
 from graph.planned.payloads import PayloadExecutor
 from graph.realtime.executor import PerEventMemoExecutor
 from graph.schema.error_codes import assign_codes
 from graph.schema.operation_state import RequestHooks
-from graph.schema.replica_reads import WebSocketReadRouting
 from graph.schema.resolvers.mutation import Mutation
 from graph.schema.resolvers.query import Query
 from graph.schema.resolvers.subscription import Subscription
@@ -22,8 +22,8 @@ from graph.schema.types.comment import Comment
 from graph.schema.types.user import User
 
 
-class Executor(PayloadExecutor, PerEventMemoExecutor):
-    """graphql-core's executor with planned mutation payloads (only when a context carries them)."""
+class Executor(PayloadExecutor, PlannedEventExecutor, PerEventMemoExecutor):
+    """graphql-core's executor with planned mutation payloads (only when a context carries them) and events."""
 
 
 class ConduitSchema(strawberry.Schema):
@@ -44,7 +44,7 @@ def build_schema(**overrides: Any) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[User, Article, Comment],
-        extensions=[RequestHooks, OperationLimits, WebSocketReadRouting],
+        extensions=[RequestHooks, OperationLimits],
         execution_context_class=Executor,
         **overrides,
     )
