@@ -19,7 +19,7 @@ from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNod
 from graphql.execution.values import get_variable_values
 
 from graph.planned.conditions import condition_variables
-from graph.planned.executor import knows
+from graph.planned.json_sql import serves
 from graph.planned.payloads import wants_reads
 from graph.planned.plan import NotPlannable, build_plan
 from graph.schema import schema
@@ -45,7 +45,7 @@ def reason(query: str, operation_name: str | None) -> str:
         variables = get_variable_values(schema._schema, operation.variable_definitions or (), inputs) if names else None
         if isinstance(variables, list):
             return "its condition variables do not coerce"
-        plan = build_plan(schema._schema, operation, fragments, knows, variables)
+        plan = build_plan(schema._schema, operation, fragments, serves, variables)
     except NotPlannable as declined:
         return f"not plannable: {declined}"
     if operation.operation.value == "mutation" and not wants_reads(plan):

@@ -81,15 +81,20 @@ async def test_timestamps_and_cursors_match(conn, db, settings, moment) -> None:
     assert decoded(planned) == general
 
 
-async def test_an_object_with_more_keys_than_one_call_takes_is_served_by_the_executor(conn, db, settings) -> None:
+@pytest.mark.parametrize("width", [MAX_KEYS + 1, 2 * MAX_KEYS, 2 * MAX_KEYS + 3])
+async def test_an_object_with_more_keys_than_one_call_takes_is_spliced_in_order(conn, db, settings, width) -> None:
     # Only an operator who raises the alias and repeat limits can ask for this many keys.
-    roomy = settings.model_copy(update={"max_query_aliases": 100, "max_query_field_repeats": 100})
+    roomy = settings.model_copy(update={"max_query_aliases": 400, "max_query_field_repeats": 400})
     author = await factories.user(conn)
-    keys = " ".join(f"k{n}: username" for n in range(MAX_KEYS + 1))
-    query = f'{{ user(username: "{author["username"]}") {{ {keys} }} }}'
+    await factories.article(conn, author["id"])
+    keys = " ".join(f"k{n}: {('username', 'bio', 'createdAt')[n % 3]}" for n in range(width))
+    edges = " ".join(f"e{n}: cursor" for n in range(width))
+    query = f"""{{ user(username: "{author["username"]}") {{ {keys}
+      articles(first: 2) {{ edges {{ {edges} node {{ {keys.replace("username", "slug").replace("bio", "title")} }} }} }} }} }}"""
     planned, general, execution = await answers(db, roomy, query)
-    assert execution.answered == {"tiered": 1}
-    assert planned == general
+    assert execution.answered == {"planned": 1}
+    assert list(decoded(planned)["user"]) == [*(f"k{n}" for n in range(width)), "articles"]
+    assert decoded(planned) == general
 
 
 async def test_the_answer_is_passed_through_as_json_text(conn, db, settings) -> None:

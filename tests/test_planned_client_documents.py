@@ -142,9 +142,9 @@ def context_for(db, settings, viewer_id: int | None) -> Context:
     return context
 
 
-@pytest.fixture(params=[True, False], ids=["one-statement", "executor"])
-def execution(request) -> PlannedExecution:
-    return PlannedExecution(schema, json_sql=request.param)
+@pytest.fixture
+def execution() -> PlannedExecution:
+    return PlannedExecution(schema)
 
 
 async def compare(db, settings, execution: PlannedExecution, query: str, variables: dict[str, Any], viewer_id=None):
@@ -177,8 +177,7 @@ async def test_the_article_page_with_comments_behind_include_is_one_statement(
         if with_comments:
             assert len(planned["article"]["comments"]["edges"]) == 10
             assert general_statements > 1  # before the planner served @include: the general path's count
-        if execution._json_sql:
-            assert statements == 1
+        assert statements == 1
 
 
 async def test_condition_values_pick_a_cached_plan_and_statement(seeded, db, settings) -> None:
@@ -204,7 +203,7 @@ async def test_conditions_on_fields_spreads_and_inline_fragments(seeded, db, set
     assert ("favoritesCount" in node) is b and ("slug" in node) is not b and ("author" in node) is a
     assert "title" in node and "body" not in node and "description" not in node
     assert ("totalCount" in planned["articles"]) is (a and not b)
-    assert statements == 1 or not execution._json_sql
+    assert statements == 1
 
 
 async def test_every_field_skipped_leaves_empty_objects(seeded, db, settings, execution) -> None:
@@ -238,7 +237,7 @@ async def test_the_apollo_home_page_has_typename_at_every_level(seeded, db, sett
     assert (planned["viewer"] is None) is (viewer_id is None)
     if viewer_id is not None:
         assert planned["viewer"]["__typename"] == "Viewer" and planned["viewer"]["feed"]["edges"]
-    assert statements == 1 or not execution._json_sql
+    assert statements == 1
 
 
 @pytest.mark.parametrize("target", ["article", "author", "comment"])
@@ -251,8 +250,7 @@ async def test_a_node_refetch_is_one_statement(seeded, db, settings, execution, 
     assert node["__typename"] == {"article": "Article", "author": "User", "comment": "Comment"}[target]
     if target == "article":
         assert len(node["comments"]["edges"]) == 10 and general_statements > 1
-    if execution._json_sql:
-        assert statements == 1
+    assert statements == 1
 
 
 async def test_nodes_of_several_types_are_one_statement(seeded, db, settings, execution) -> None:
@@ -262,7 +260,7 @@ async def test_nodes_of_several_types_are_one_statement(seeded, db, settings, ex
     assert typenames == ["Article", "User", None, "Comment", "Article"]
     assert planned["nodes"][3] == {"__typename": "Comment", "id": seeded["comment"]}
     assert general_statements > 1
-    assert statements == 1 or not execution._json_sql
+    assert statements == 1
     empty, *_ = await compare(db, settings, execution, NODES, {"ids": []})
     assert empty == {"nodes": []}
 
