@@ -89,8 +89,9 @@ async def test_an_object_with_more_keys_than_one_call_takes_is_spliced_in_order(
     await factories.article(conn, author["id"])
     keys = " ".join(f"k{n}: {('username', 'bio', 'createdAt')[n % 3]}" for n in range(width))
     edges = " ".join(f"e{n}: cursor" for n in range(width))
+    article_keys = keys.replace("username", "slug").replace("bio", "title")
     query = f"""{{ user(username: "{author["username"]}") {{ {keys}
-      articles(first: 2) {{ edges {{ {edges} node {{ {keys.replace("username", "slug").replace("bio", "title")} }} }} }} }} }}"""
+      articles(first: 2) {{ edges {{ {edges} node {{ {article_keys} }} }} }} }} }}"""
     planned, general, execution = await answers(db, roomy, query)
     assert execution.answered == {"planned": 1}
     assert list(decoded(planned)["user"]) == [*(f"k{n}" for n in range(width)), "articles"]
