@@ -21,7 +21,7 @@ from db.pool import StatementCount
 from db.seed import SeedSize, seed
 from graph.context import Context, ViewerIdentity
 from graph.planned import PlannedExecution
-from graph.planned.conditions import MAX_CONDITION_VARIABLES
+from graph.planned.conditions import MAX_VARIANTS
 from graph.schema import schema
 from graph.tokens import Tokens, signing_secret
 from tests import factories
@@ -217,12 +217,18 @@ async def test_a_condition_that_is_not_a_boolean_is_handed_back(seeded, db, sett
     assert planned is None and general.errors
 
 
-async def test_too_many_condition_variables_are_handed_back(seeded, db, settings) -> None:
-    names = [f"c{i}" for i in range(MAX_CONDITION_VARIABLES + 1)]
+async def test_many_condition_variables_are_planned_in_a_bounded_cache(seeded, db, settings) -> None:
+    names = [f"c{i}" for i in range(8)]  # 256 combinations
     fields = " ".join(f"{name}: name @include(if: ${name})" for name in names)
     query = f"query({', '.join(f'${name}: Boolean!' for name in names)}) {{ tags {{ {fields} }} }}"
-    planned, general, *_ = await compare(db, settings, PlannedExecution(schema), query, dict.fromkeys(names, True))
-    assert planned is None and not general.errors
+    execution = PlannedExecution(schema)
+    for combination in range(MAX_VARIANTS + 8):
+        values = {name: bool(combination >> bit & 1) for bit, name in enumerate(names)}
+        planned, general, statements, _ = await compare(db, settings, execution, query, values)
+        assert planned is not None and statements == 1 and planned["tags"]
+        assert all(set(tag) == {name for name in names if values[name]} for tag in planned["tags"])
+    assert len(execution.plan_for(query, None).plans) == MAX_VARIANTS
+    assert execution.answered == {"planned": MAX_VARIANTS + 8}
 
 
 @pytest.mark.parametrize("viewer", [None, "reader"])

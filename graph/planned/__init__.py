@@ -26,7 +26,7 @@ from graph.operation_limits import document_within_limits, limits_of
 from graph.paths import PLANNED
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
-from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
+from graph.planned.conditions import Variants, condition_variables
 from graph.planned.json_sql import NotCompilable, serves, statement_for
 from graph.planned.payloads import PayloadReads, reads_for, wants_reads
 from graph.planned.plan import NotPlannable, Plan, build_plan
@@ -80,9 +80,6 @@ class PlannedExecution:
         if operation is None:
             return UNPLANNABLE
         names = condition_variables(operation, fragments)
-        if len(names) > MAX_CONDITION_VARIABLES:
-            log.debug("not planned: %d condition variables", len(names))
-            return UNPLANNABLE
         if names:
             return Variants(operation, names, lambda variables: self._plan(operation, fragments, variables))
         plan = self._plan(operation, fragments, None)
