@@ -17,6 +17,7 @@ from graph.planned import PlannedExecution
 from graph.planned.json_sql import MAX_KEYS, JsonStatement
 from graph.schema import schema
 from tests import factories
+from tests.read_fixtures import gid
 from tests.test_planned_equivalence import context_for, decoded
 
 
@@ -159,3 +160,30 @@ async def test_the_one_statement_is_awaited_by_the_request_itself(conn, db, sett
     assert decoded(data)["user"]["articles"]["edges"] == [{"node": {"title": "Alone"}}]
     with pytest.raises(AssertionError, match="shielding task"):
         await db.fetchval("SELECT 1")  # every other statement still runs in one
+
+
+async def test_refused_arguments_on_a_field_no_row_reaches_are_answered_as_the_general_path_does(
+    conn, db, settings
+) -> None:
+    # The general path refuses `after: "junk"` only when it resolves the field, that is, for a row.
+    author = await factories.user(conn)
+    nested = '... on User { username followers(after: "junk") { totalCount } }'
+    both_ways = "articles(first: 2, last: 2) { totalCount }"
+    nobody = f'{{ nodes(ids: []) {{ {nested} }} user(username: "nobody") {{ {both_ways} }} }}'
+    planned, general, execution = await answers(db, settings, nobody)
+    assert decoded(planned) == general == {"nodes": [], "user": None}
+    assert execution.answered == {"planned": 1}
+
+    somebody = f'{{ nodes(ids: ["{gid("User", author["id"])}"]) {{ {nested} }} }}'
+    execution = PlannedExecution(schema)
+    context = context_for(db, settings, None)
+    assert await execution.answer(somebody, None, None, context) is None  # a row reached it: handed back
+    refused = await schema.execute(somebody, context_value=context_for(db, settings, None))
+    assert [error.extensions["code"] for error in refused.errors] == ["BAD_USER_INPUT"]
+    assert execution.answered == {}
+
+
+async def test_a_filtered_connection_that_selects_nothing_sends_no_unused_parameter(conn, db, settings) -> None:
+    query = '{ articles(filter: { tag: "x" }) { __typename @skip(if: true) } }'
+    planned, general, execution = await answers(db, settings, query)
+    assert decoded(planned) == general == {"articles": {}}

@@ -141,10 +141,12 @@ class PlannedExecution:
             return None
         token = statement_count.set(context.statements)
         try:
-            sql, params = statement_for(plan, context.viewer_id, coerced)
-            data = orjson.Fragment(await json_sql.run(context.db, sql, params))
+            built = statement_for(plan, context.viewer_id, coerced)
+            text = await json_sql.run(context.db, built.text, built.params)
+            if built.refusals and json_sql.REFUSED_HERE in text:
+                raise Fallback("a row reached a field whose arguments the general path refuses")
             self._answered(plan, context)
-            return data
+            return orjson.Fragment(text)
         except Fallback as reason:
             log.debug("fell back to the general path: %s", reason)
             return None

@@ -22,9 +22,10 @@ cursors, filters and usernames are all `$n` parameters. The text is made
 of this module's and the catalog's constant fragments.
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from db import catalog
 from db.fields import (
@@ -55,6 +56,22 @@ MAX_KEYS = 50
 CONNECTION_FIELDS = frozenset({"edges", "pageInfo", "totalCount"})
 EDGE_FIELDS = frozenset({"cursor", "node"})
 PAGE_INFO_FIELDS = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
+
+
+# What a nested field whose arguments the general path refuses (`comments(after: "junk")`) answers in
+# the statement: the general path refuses it only when it resolves the field, which it does only for
+# rows that exist, so the error cannot be told before the statement runs. An answer holding this value
+# (random per process: no row holds it) is handed to the general path, which words the error; one
+# without it is right as it is (no row reached the field).
+REFUSED_HERE = "planner-refused-" + secrets.token_hex(16)
+
+
+class Built(NamedTuple):
+    """A statement for one request: its text, its parameters, and whether its answer may hold REFUSED_HERE."""
+
+    text: str
+    params: list[Any]
+    refusals: bool
 
 
 class NotCompilable(Exception):
@@ -91,6 +108,8 @@ class Source:
     rows: str
     count: str
     key: SortKey
+    # Filter values by their placeholder (`{tag}`...), made parameters only where the text uses them.
+    fills: tuple[tuple[str, Any], ...] = ()
 
 
 # DateTime as Python's isoformat() of a UTC time, over a value `{v}`.
@@ -114,8 +133,8 @@ def _timestamp_micros(value: str) -> str:
     return f"(extract(epoch FROM {value}) * 1000000)::bigint"
 
 
-def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> tuple[str, list[Any]]:
-    """The statement text and parameters answering `plan`; NotCompilable or Fallback when it cannot.
+def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> Built:
+    """The statement answering `plan`; Fallback when the general path refuses a root field's arguments.
 
     Most plans build the same statement on every request but for a few
     values: the viewer's id, and variables that only name the row to look
@@ -128,22 +147,17 @@ def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> tuple[st
         plan.statement_reusable = all(_reusable(field) for field in plan.fields)
     if not plan.statement_reusable:
         statement = JsonStatement(viewer_id, variables)
-        return statement.build(plan.fields), statement.params
+        return Built(statement.build(plan.fields), statement.params, statement.refusals)
     built = plan.statements.get(viewer_id is None)
     if built is None:
         statement = JsonStatement(viewer_id, variables)
-        try:
-            built = (statement.build(plan.fields), statement.params, statement.slots)
-        except NotCompilable as reason:
-            built = reason
+        built = (statement.build(plan.fields), statement.params, statement.slots, statement.refusals)
         plan.statements[viewer_id is None] = built
-    if isinstance(built, NotCompilable):
-        raise built
-    text, params, slots = built
+    text, params, slots, refusals = built
     params = list(params)
     for index, value_of in slots:
         params[index] = value_of(viewer_id, variables)
-    return text, params
+    return Built(text, params, refusals)
 
 
 def _names_its_row(root: FieldPlan) -> bool:
@@ -188,7 +202,7 @@ def keyed_statement(type_name: str, fields: list[FieldPlan], viewer_id: int | No
     each Node type's branch); `reusable(fields)` says whether the result
     serves every request of its plan (no variable steers it).
     """
-    statement = JsonStatement(viewer_id, variables)
+    statement = JsonStatement(viewer_id, variables, defer_refusals=False)
     statement.params.append(None)
     key = f"${len(statement.params)}::bigint"
     row = statement._alias()
@@ -218,9 +232,13 @@ def _node_ids(plan: FieldPlan) -> Callable[[int | None, Any], list[int]]:
 class JsonStatement:
     """The SQL text and its parameters for one execution of a plan."""
 
-    def __init__(self, viewer_id: int | None, variables: Any) -> None:
+    def __init__(self, viewer_id: int | None, variables: Any, *, defer_refusals: bool = True) -> None:
         self.viewer_id = viewer_id
         self.variables = variables
+        # Whether a nested field's refused arguments answer REFUSED_HERE (a query), or raise Fallback now
+        # (a mutation payload, compiled before the write: the general path then runs the whole operation).
+        self.defer_refusals = defer_refusals
+        self.refusals = False
         self.params: list[Any] = []
         # Parameters each request fills in: (index in params, value from (viewer id, variables)).
         self.slots: list[tuple[int, Callable[[int | None, Any], Any]]] = []
@@ -338,13 +356,9 @@ class JsonStatement:
             order = catalog.ArticleOrder[getattr(args.get("orderBy"), "name", args.get("orderBy")) or "NEWEST"]
         values = article_filter(args).params() if declared.filter_names else ()
         filtered = any(value is not None for value in values)
+        fills = tuple(zip(declared.filter_names, values, strict=True)) if filtered else ()
         rows, count = declared.rows_sql[filtered], declared.count_sql[filtered]
-        if filtered:
-            for name, value in zip(declared.filter_names, values, strict=True):
-                placeholder = self.param(value, "text")
-                rows = rows.replace("{" + name + "}", placeholder)
-                count = count.replace("{" + name + "}", placeholder)
-        source = Source(declared.node_type, declared.columns, rows, count, declared.orders[order])
+        source = Source(declared.node_type, declared.columns, rows, count, declared.orders[order], fills)
         return self._connection(source, plan, "")
 
     def _ranked(self, plan: FieldPlan, declared: Ranked) -> str:
@@ -389,7 +403,13 @@ class JsonStatement:
 
     def _connection(self, source: Source, plan: FieldPlan, parent: str) -> str:
         """A page of `source` as the connection object `plan` selects."""
-        page = _Page(window(plan, self.variables, source.key), source.key)
+        try:
+            page = _Page(window(plan, self.variables, source.key), source.key)
+        except Fallback:
+            if not parent or not self.defer_refusals:
+                raise  # a root field is always resolved: the general path's error, now
+            self.refusals = True
+            return self.param(REFUSED_HERE, "text")
         more_field = "hasPreviousPage" if page.window.backward else "hasNextPage"
         wants_more = _selects(plan, "pageInfo", more_field)
         if wants_more or _selects(plan, "edges") or _selects(plan, "pageInfo", "startCursor", "endCursor"):
@@ -404,7 +424,7 @@ class JsonStatement:
                 page.aggregates.append(f"json_agg({edge} {page.in_order} AS {column}")
                 value = f"coalesce(p.{column}, '[]'::json)"
             elif child.name == "totalCount":
-                value = f"(SELECT count(*) FROM {source.count.replace('{parent}', parent)})"
+                value = f"(SELECT count(*) FROM {self._filled(source.count, source).replace('{parent}', parent)})"
             elif child.name == "pageInfo":
                 value = self._page_info(child, page)
             else:
@@ -416,6 +436,12 @@ class JsonStatement:
         page_sql = f"SELECT {', '.join(page.aggregates)} FROM ({page.inner}) {page.rows}"
         return f"(SELECT {connection} FROM ({page_sql}) p)"
 
+    def _filled(self, text: str, source: Source) -> str:
+        """`text` with the source's filter values as parameters (a value never used is no parameter)."""
+        for name, value in source.fills:
+            text = text.replace("{" + name + "}", self.param(value, "text"))
+        return text
+
     def _read_rows(self, page: "_Page", source: Source, parent: str, wants_more: bool) -> None:
         key, window_ = page.key, page.window
         page.rows = self._alias()
@@ -426,7 +452,8 @@ class JsonStatement:
         ]
         boundary, order = key.clauses(window_.backward, bounds)
         rows = (
-            source.rows.replace("{parent}", parent)
+            self._filled(source.rows, source)
+            .replace("{parent}", parent)
             .replace("{boundary}", boundary)
             .replace("{order}", order)
             .replace("{limit}", limit)
