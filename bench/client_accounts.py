@@ -7,8 +7,8 @@ import asyncpg
 
 from bench.client_writes import ERRORS
 from bench.shape_types import UNIQUE, Params, Shape, node_key
-from graph.ids import encode_id
-from graph.passwords import hash_password_sync
+from graph.auth.passwords import hash_password_sync
+from graph.relay.ids import encode_id
 
 # --- Deletes: each request deletes a row made for it (`fresh`), before each check and each load ---
 

@@ -16,7 +16,7 @@ from bench.client_common import (
     postgraphile_id,
 )
 from bench.shape_types import Params, Shape, node_key
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 
 # --- CQ1: an Apollo home page -------------------------------------------------------------------
 

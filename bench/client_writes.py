@@ -6,8 +6,8 @@ import asyncpg
 
 from bench.client_common import COMMENTS_SQL, article_tags, author_of, comment_rows, comments_of
 from bench.shape_types import ARTICLE_BODY, OPERATION, UNIQUE, Params, Shape, node_key
-from graph.ids import encode_id
-from graph.validation import slugify
+from graph.relay.ids import encode_id
+from graph.schema.input_checks import slugify
 
 # --- Mutations, with the payload a normalized cache asks for -------------------------------------
 

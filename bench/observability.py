@@ -113,7 +113,7 @@ def in_process(calls: int) -> None:
 
     from graph.http import observe
     from graph.http.params import Params
-    from graph.logs import JsonFormatter
+    from graph.observability.logs import JsonFormatter
     from graph.settings import Settings
 
     with tempfile.NamedTemporaryFile("w") as sink:

@@ -27,13 +27,13 @@ from starlette.routing import Route
 from bench.shapes import Q1, Q2, Q3, Q4
 from db import articles, users
 from db.pool import create_database
-from graph.ids import decode_id, encode_id
+from graph.auth.tokens import Tokens, bearer_token
 from graph.planned import UNPLANNABLE, PlannedExecution, json_sql
 from graph.planned.json_sql import statement_for
 from graph.planned.plan import Plan
-from graph.schema import schema
-from graph.tokens import Tokens, bearer_token
-from graph.validation import slugify
+from graph.relay.ids import decode_id, encode_id
+from graph.schema.build import schema
+from graph.schema.input_checks import slugify
 
 
 def _json(payload: Any) -> Response:
@@ -47,7 +47,7 @@ def _unauthenticated() -> Response:
 
 
 async def _viewer_id(request: Request) -> int | None:
-    """The same check as graph/auth.py: a valid token whose version matches the user's row."""
+    """The same check as graph/auth/viewer.py: a valid token whose version matches the user's row."""
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         return None

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from bench.shapes import M1_INPUT, UNIQUE
-from graph.validation import slugify
+from graph.schema.input_checks import slugify
 
 NEWEST = "ORDER BY a.created_at DESC, a.id DESC"
 

@@ -19,7 +19,7 @@ from bench.measure import StatementCounter, process_tree_cpu_seconds, wait_until
 from bench.report import Sample, markdown, summarize
 from bench.shapes import M2_ARTICLES, SHAPES, Params
 from bench.systems import System, ensure_postgraphile, serves
-from graph.tokens import Tokens
+from graph.auth.tokens import Tokens
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from bench.shape_types import (
     ours_body,
     postgraphile_body,
 )
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 
 __all__ = [
     "ARTICLE_BODY",

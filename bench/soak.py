@@ -40,8 +40,8 @@ from bench.load import LoadResult, ensure_wrk, run_wrk
 from bench.rss import RssSeries
 from bench.shapes import SHAPES, Params, ours_body
 from bench.systems import System
-from graph.ids import encode_id
-from graph.tokens import Tokens
+from graph.auth.tokens import Tokens
+from graph.relay.ids import encode_id
 
 PER_SOCKET = 20  # WS_MAX_SUBSCRIPTIONS' default
 READ_SHAPES = ("Q1", "Q2", "Q3")  # anonymous: one header set for every body

@@ -25,8 +25,8 @@ import asyncpg
 import httpx
 import websockets
 
-from graph.migrations import upgrade_to_head
-from graph.tokens import Tokens
+from db.schema_version import upgrade_to_head
+from graph.auth.tokens import Tokens
 from tests import database
 from tests.servers import TEST_SECRET, running_servers
 

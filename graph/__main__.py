@@ -17,7 +17,7 @@ DEMO_USER_EXISTS = "SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)"
 
 
 def _metrics_directory(workers: int) -> str | None:
-    """With several workers, a fresh PROMETHEUS_MULTIPROC_DIR (see graph/metrics.py); returns one to remove after."""
+    """With several workers, a fresh PROMETHEUS_MULTIPROC_DIR (graph/observability/metrics.py); one to remove after."""
     configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if configured:
         # Files left by an earlier run would be added to this run's counters.
@@ -34,8 +34,8 @@ def _metrics_directory(workers: int) -> str | None:
 
 
 def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> dict:
-    from graph.logs import logging_config
-    from graph.realtime.protocol import WebSocketProtocol
+    from graph.http.ws_handshake import WebSocketProtocol
+    from graph.observability.logs import logging_config
 
     return dict(
         factory=True,
@@ -49,7 +49,7 @@ def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> 
         log_level=settings.log_level,
         access_log=False,
         # The app reads X-Forwarded-For/-Proto itself, only from TRUSTED_PROXIES
-        # (graph/client_address.py); uvicorn's own handling believes 127.0.0.1
+        # (graph/http/client_address.py); uvicorn's own handling believes 127.0.0.1
         # whatever that setting says.
         proxy_headers=False,
         # No `server: uvicorn` banner telling a scanner what to try.
@@ -81,8 +81,8 @@ def _database_url(settings: Settings) -> str:
 
 
 def _listen_address(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
-    from graph.startup import check_port
-    from graph.tokens import signing_secret
+    from graph.auth.tokens import signing_secret
+    from graph.cli.startup import check_port
 
     host, port = args.host or settings.host, args.port or settings.port
     signing_secret(settings)
@@ -93,7 +93,7 @@ def _listen_address(args: argparse.Namespace, settings: Settings) -> tuple[str, 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from graph.startup import check_database
+    from graph.cli.startup import check_database
 
     host, port = _listen_address(args, settings)
     # Resolve the URL once (starting the embedded server if needed) so every
@@ -114,8 +114,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def _start(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from graph.banner import AnnouncingServer, banner
-    from graph.startup import check_database
+    from graph.cli.banner import AnnouncingServer, banner
+    from graph.cli.startup import check_database
 
     host, port = _listen_address(args, settings)
     database_url = _database_url(settings)
@@ -134,11 +134,10 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _migrate_and_seed(database_url: str) -> str | None:
     """Bring the database to head and, when it is empty, load the demo data; the demo account, if there is one."""
-    from db.migrations import current_revisions
+    from db.schema_version import current_revisions, head_revisions, upgrade_to_head
     from db.seed import SeedSize, demo_email, has_data, seed
-    from graph.migrations import head_revisions, upgrade_to_head
-    from graph.passwords import DEMO_PASSWORD, hash_password_sync
-    from graph.startup import connection
+    from graph.auth.passwords import DEMO_PASSWORD, hash_password_sync
+    from graph.cli.startup import connection
 
     async with connection(database_url) as connected:
         if await current_revisions(connected) != head_revisions():
@@ -153,8 +152,8 @@ async def _migrate_and_seed(database_url: str) -> str | None:
 
 
 def _migrate(_: argparse.Namespace, settings: Settings) -> int:
-    from graph.migrations import upgrade_to_head
-    from graph.startup import check_database
+    from db.schema_version import upgrade_to_head
+    from graph.cli.startup import check_database
 
     database_url = _database_url(settings)
     asyncio.run(check_database(database_url, at_head=False))
@@ -165,8 +164,8 @@ def _migrate(_: argparse.Namespace, settings: Settings) -> int:
 
 def _seed(args: argparse.Namespace, settings: Settings) -> int:
     from db.seed import seed
-    from graph.passwords import DEMO_PASSWORD, hash_password_sync
-    from graph.startup import check_database, connection
+    from graph.auth.passwords import DEMO_PASSWORD, hash_password_sync
+    from graph.cli.startup import check_database, connection
 
     size = args.size
     database_url = _database_url(settings)
@@ -190,8 +189,8 @@ def _register_operations(args: argparse.Namespace, settings: Settings) -> int:
     import orjson
 
     from db import persisted_queries
-    from graph.manifests import ManifestError, operations
-    from graph.startup import check_database, connection
+    from graph.cli.startup import check_database, connection
+    from graph.http.manifests import ManifestError, operations
 
     try:
         pairs = operations(orjson.loads(Path(args.manifest).read_bytes()))
@@ -211,7 +210,7 @@ def _register_operations(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export_schema(args: argparse.Namespace, _: Settings) -> int:
-    from graph.artifacts import export, stale
+    from graph.cli.artifacts import export, stale
 
     if args.check:
         outdated = stale(ROOT)
@@ -267,7 +266,7 @@ def _add_listen_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from graph.cli_errors import explain, without_secrets
+    from graph.cli.errors import explain, without_secrets
 
     parser = argparse.ArgumentParser(prog="python -m graph", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

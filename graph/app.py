@@ -12,28 +12,28 @@ from starlette.websockets import WebSocket
 
 from db.listener import Listener
 from db.pool import Database, create_database
-from graph.context import Context
-from graph.health import router as health_router
+from db.schema_version import ensure_at_head
+from graph.auth.passwords import Passwords
+from graph.auth.tokens import Tokens, signing_secret
 from graph.http.dispatch import App
 from graph.http.edge import Edge
 from graph.http.endpoint import router as http_router
 from graph.http.graphiql import assets_router as graphiql_assets
+from graph.http.health import router as health_router
 from graph.http.landing import router as landing_router
+from graph.http.origins import OriginPolicy
 from graph.http.persisted import PersistedQueries
-from graph.limits import Limits
-from graph.metrics import metrics_router, pool_sampling
-from graph.migrations import ensure_at_head
-from graph.origins import OriginPolicy
-from graph.passwords import Passwords
-from graph.paths import PathCounts
+from graph.http.request_context import context_for
+from graph.http.websocket import SubscriptionRouter
+from graph.limits.shape import Limits
+from graph.observability.metrics import metrics_router, pool_sampling
+from graph.observability.paths import PathCounts
+from graph.observability.tracing import statement_spans, tracer_provider
 from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
-from graph.realtime.websocket import SubscriptionRouter
-from graph.request_context import context_for
-from graph.schema import schema
+from graph.schema.build import schema
+from graph.schema.context import Context
 from graph.settings import Settings
-from graph.tokens import Tokens, signing_secret
-from graph.tracing import statement_spans, tracer_provider
 
 
 class State(TypedDict):

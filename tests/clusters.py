@@ -116,7 +116,7 @@ async def migrated_database(cluster: Cluster, name: str = "conduit") -> str:
 
     import asyncpg
 
-    from graph.migrations import upgrade_to_head
+    from db.schema_version import upgrade_to_head
 
     admin = await asyncpg.connect(cluster.url())
     try:

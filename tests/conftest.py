@@ -14,10 +14,10 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from db.pool import Database, create_database
+from db.schema_version import upgrade_to_head
 from graph.app import create_app
-from graph.migrations import upgrade_to_head
 from graph.planned import PlannedExecution
-from graph.schema import schema
+from graph.schema.build import schema
 from graph.settings import Settings
 from tests import database
 from tests.clusters import Cluster, throwaway_cluster

@@ -6,7 +6,7 @@ from itertools import count
 
 import asyncpg
 
-from graph.passwords import hash_password_sync
+from graph.auth.passwords import hash_password_sync
 
 PASSWORD = "correct horse battery"
 _serial = count(1)

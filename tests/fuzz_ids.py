@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 
 TYPES = ("User", "Article", "Comment")
 KNOWN = st.builds(encode_id, st.sampled_from(TYPES), st.integers(min_value=1, max_value=4))

@@ -66,10 +66,11 @@ class Executor:
         self.planned = planned
 
     async def __call__(self, query: str, variables: dict[str, Any] | None = None, *, viewer_id: int | None = None):
-        from graph.context import Context, ViewerIdentity
-        from graph.passwords import Passwords
-        from graph.schema import schema
-        from graph.tokens import Tokens, signing_secret
+        from graph.auth.passwords import Passwords
+        from graph.auth.tokens import Tokens, signing_secret
+        from graph.auth.viewer import ViewerIdentity
+        from graph.schema.build import schema
+        from graph.schema.context import Context
 
         viewer = ViewerIdentity(viewer_id) if viewer_id is not None else None
         tokens = Tokens(signing_secret(self.settings), self.settings.jwt_lifetime_seconds)

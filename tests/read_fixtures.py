@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 from tests.graphql_client import GraphQLClient
 
 BASE_TIME = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

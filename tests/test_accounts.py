@@ -6,8 +6,8 @@ import time
 import pytest
 from argon2 import PasswordHasher
 
+from graph.auth.tokens import Tokens, signing_secret
 from graph.settings import Settings
-from graph.tokens import Tokens, signing_secret
 from tests import factories
 
 REGISTER = """

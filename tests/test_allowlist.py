@@ -10,7 +10,7 @@ from asgi_lifespan import LifespanManager
 
 from graph.__main__ import main
 from graph.app import create_app
-from graph.manifests import ManifestError, operations
+from graph.http.manifests import ManifestError, operations
 
 QUERY = "query Tags { tags { name } }"
 DIGEST = hashlib.sha256(QUERY.encode()).hexdigest()

@@ -1,4 +1,4 @@
-"""Which path answered each operation (graph/paths.py): in the log line, in /metrics, in the report file.
+"""Which path answered each operation (graph/observability/paths.py): in the log line, in /metrics, in the report file.
 
 Run twice in CI: with the planned path off, what the planner would answer is
 answered by the general path, and the expectations follow `settings`.
@@ -13,10 +13,10 @@ import orjson
 import pytest
 import websockets
 
-from graph import path_report
-from graph.ids import encode_id
+from graph.auth.tokens import Tokens, signing_secret
+from graph.cli import path_report
 from graph.planned.json_sql import MAX_KEYS
-from graph.tokens import Tokens, signing_secret
+from graph.relay.ids import encode_id
 from tests import factories
 from tests.apps import client_with
 from tests.live_app import serving

@@ -1,4 +1,4 @@
-"""Every text argument has a bound, checked before any SQL on both paths (graph/argument_bounds.py)."""
+"""Every text argument has a bound, checked before any SQL on both paths (graph/limits/bounds.py)."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -7,8 +7,8 @@ import httpx
 import pytest
 from graphql import GraphQLInputObjectType, get_named_type
 
-from graph.argument_bounds import SEARCH_MAX, bound_for
-from graph.schema import schema
+from graph.limits.bounds import SEARCH_MAX, bound_for
+from graph.schema.build import schema
 from tests import factories
 from tests.apps import clients_on_both_paths
 
@@ -145,7 +145,7 @@ async def test_each_kind_of_text_has_its_bound(client, query, variables, argumen
 
 
 async def test_a_near_miss_in_a_mutation_input_is_still_the_payloads_invalid_error(gql, conn, settings):
-    from graph.tokens import Tokens, signing_secret
+    from graph.auth.tokens import Tokens, signing_secret
 
     user = await factories.user(conn, "alice")
     token = Tokens(signing_secret(settings), 3600).issue(user["id"], 0)

@@ -1,6 +1,6 @@
 """A size argument out of range is BAD_USER_INPUT however it is written and whatever it would cost.
 
-The cost walk (graph/cost.py) checks each size against its range before it
+The cost walk (graph/limits/cost.py) checks each size against its range before it
 multiplies by it, so `first: 100000` never reaches the cost limit; the error
 is the resolver's, raised before anything runs, on every path.
 """
@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 from tests import factories
 from tests.apps import clients_on_both_paths
 

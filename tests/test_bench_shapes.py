@@ -6,7 +6,7 @@ from graphql import FieldNode, OperationDefinitionNode, parse, validate
 
 from bench.client_shapes import CLIENT_SHAPES, CM3
 from bench.shapes import OPERATION, SHAPES, Params, ours_body, postgraphile_body
-from graph.schema import schema
+from graph.schema.build import schema
 
 
 def documents(shape) -> list[str]:

@@ -9,8 +9,8 @@ import itertools
 
 import pytest
 
-from graph.ids import encode_id
-from graph.tokens import Tokens, signing_secret
+from graph.auth.tokens import Tokens, signing_secret
+from graph.relay.ids import encode_id
 from tests import factories
 
 FAVORITE = """

@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from graph.app import create_app
-from graph.origins import OriginPolicy
+from graph.http.origins import OriginPolicy
 from graph.settings import Settings
 
 PREFLIGHT = {

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from graph.auth.tokens import Tokens, signing_secret
 from graph.http.csrf import media_type_essence
-from graph.tokens import Tokens, signing_secret
 from tests import factories
 from tests.apps import client_with
 

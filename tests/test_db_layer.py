@@ -9,7 +9,7 @@ import pytest
 from db import articles, comments, events, tags, users
 from db.articles import ArticleFilter, ArticleOrder
 from db.keyset import Window
-from graph.loaders import _in_key_order
+from graph.schema.loaders import _in_key_order
 from tests import factories
 from tests.read_fixtures import at, favorite_at, follow_at
 

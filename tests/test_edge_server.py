@@ -11,7 +11,7 @@ import httpx
 import pytest
 import websockets
 
-from graph.login_limits import address_bucket
+from graph.auth.login_limits import address_bucket
 from tests.servers import running_servers
 from tests.ws_client import PROTOCOL
 
@@ -126,7 +126,7 @@ async def test_a_websocket_handshake_with_oversized_headers_is_refused(server):
 
 
 async def test_a_websocket_handshake_with_one_header_line_over_8_kib_is_answered_431(server):
-    # uvicorn's websockets-sansio left this request unanswered and its socket open (graph/realtime/protocol.py).
+    # uvicorn's websockets-sansio left this request unanswered and its socket open (graph/http/ws_handshake.py).
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(
             server.ws_url, subprotocols=[PROTOCOL], additional_headers={"x-big": "a" * 20_000}, open_timeout=5

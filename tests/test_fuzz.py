@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.python import asgi
 
 from graph.app import create_app
-from graph.tokens import Tokens, signing_secret
+from graph.auth.tokens import Tokens, signing_secret
 from tests import factories
 from tests.fuzz_ids import TYPES  # noqa: F401 - registers the ID strategy
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from graph.tokens import Tokens, signing_secret
+from graph.auth.tokens import Tokens, signing_secret
 from tests import factories
 
 
@@ -32,7 +32,7 @@ async def test_a_nul_character_in_article_text_is_an_invalid_field_not_an_intern
 async def test_a_nul_character_in_a_tag_or_comment_is_invalid(gql, conn, settings):
     token, user = await token_for(conn, settings)
     article = await factories.article(conn, user["id"])
-    from graph.ids import encode_id
+    from graph.relay.ids import encode_id
 
     tagged = await gql(
         'mutation { createArticle(input: {title: "t", description: "d", body: "b", tags: ["a\\u0000"]}) '

@@ -17,7 +17,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from graph.tokens import Tokens
+from graph.auth.tokens import Tokens
 from tests import factories
 from tests.fuzz_ids import TYPES  # noqa: F401 - registers the ID strategy
 from tests.servers import ROOT, TEST_SECRET, running_servers

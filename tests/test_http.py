@@ -119,7 +119,7 @@ async def test_anonymous_get_queries_are_publicly_cacheable_with_an_etag_and_304
 
 
 async def test_get_queries_with_a_viewer_are_private(http, conn, settings):
-    from graph.tokens import Tokens, signing_secret
+    from graph.auth.tokens import Tokens, signing_secret
 
     user = await factories.user(conn)
     token = Tokens(signing_secret(settings), 60).issue(user["id"], 0)

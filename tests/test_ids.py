@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph.errors import BadUserInput
-from graph.ids import NODE_TYPES, decode_id, encode_id
+from graph.relay.ids import NODE_TYPES, decode_id, encode_id
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from graphql import parse
 from db.pool import Database
 from graph.planned import PlannedExecution
 from graph.planned.json_sql import MAX_KEYS, JsonStatement
-from graph.schema import schema
+from graph.schema.build import schema
 from tests import factories
 from tests.read_fixtures import gid
 from tests.test_planned_equivalence import context_for, decoded

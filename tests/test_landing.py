@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 import httpx
 from graphql import build_schema
 
-from graph.artifacts import sdl
 from graph.http.landing import landing_page
+from graph.schema.build import sdl
 from tests.apps import client_with
 
 HTML = {"accept": "text/html"}

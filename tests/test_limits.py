@@ -12,7 +12,7 @@ import pytest
 from graphql import get_introspection_query
 
 from graph.http.graphiql import EXAMPLE_QUERY
-from graph.limits import Limits
+from graph.limits.shape import Limits
 from tests import factories
 from tests.apps import client_with
 from tests.graphql_client import Executor
@@ -112,8 +112,8 @@ async def test_sizes_within_range_that_multiply_past_the_limit_are_refused_by_co
 def test_a_cost_no_variable_can_change_is_known_from_the_document_alone(query, static):
     from graphql import parse
 
-    from graph.cost import operation_cost, static_cost
-    from graph.schema import schema
+    from graph.limits.cost import operation_cost, static_cost
+    from graph.schema.build import schema
 
     document = parse(query)
     cost = static_cost(schema._schema, document, None)
@@ -301,8 +301,8 @@ async def test_realistic_operations_pass_every_limit(execute):
 
 
 async def execute_named(execute, query: str, operation_name: str) -> list:
-    from graph.context import Context
-    from graph.schema import schema
+    from graph.schema.build import schema
+    from graph.schema.context import Context
 
     context = Context(db=execute.db, settings=execute.settings)
     result = await schema.execute(query, context_value=context, operation_name=operation_name)

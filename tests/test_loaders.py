@@ -1,7 +1,7 @@
 """Loaders: built on first use, primed before or after, shared across subscribers."""
 
 from db.pool import StatementCount, statement_count
-from graph.loaders import PUBLIC_LOADERS, Loaders
+from graph.schema.loaders import PUBLIC_LOADERS, Loaders
 from tests import factories
 
 

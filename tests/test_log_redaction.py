@@ -1,4 +1,5 @@
-"""With LOG_VARIABLES=true, a password never reaches the log, whatever its variable is called (graph/redaction.py)."""
+"""With LOG_VARIABLES=true, a password never reaches the log, whatever its variable is named
+(graph/limits/redaction.py)."""
 
 import hashlib
 import json

@@ -1,7 +1,7 @@
 """Login limits: per account and address, per address, a growing delay per account, per-address registration.
 
 All in PostgreSQL, so across processes (tests/test_processes.py). The policy is
-graph/login_limits.py's docstring and docs/security.md's "Login attempts".
+graph/auth/login_limits.py's docstring and docs/security.md's "Login attempts".
 """
 
 import asyncio
@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from graph.client_address import forwarded_client
-from graph.login_limits import account_address_bucket, account_bucket, address_bucket, registration_bucket
+from graph.auth.login_limits import account_address_bucket, account_bucket, address_bucket, registration_bucket
+from graph.http.client_address import forwarded_client
 from tests import factories
 from tests.apps import client_with
 

@@ -8,8 +8,8 @@ import pytest
 from alembic import command
 from asgi_lifespan import LifespanManager
 
+from db.schema_version import DatabaseBehindHead, alembic_config, head_revisions, upgrade_to_head
 from graph.app import create_app
-from graph.migrations import DatabaseBehindHead, alembic_config, head_revisions, upgrade_to_head
 from graph.settings import Settings
 from tests import database
 

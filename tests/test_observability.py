@@ -12,8 +12,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from db.pool import create_database
-from graph import logs, metrics
-from graph.logs import JsonFormatter, RecordTemplate, logging_config
+from graph.observability import logs, metrics
+from graph.observability.logs import JsonFormatter, RecordTemplate, logging_config
 from tests import factories
 
 NESTED = "query Nested { articles(first: 3) { edges { node { title author { username } } } } }"

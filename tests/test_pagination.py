@@ -13,7 +13,7 @@ from db.comments import COMMENTS_ORDER
 from db.keyset import SortKey, Window
 from db.users import FOLLOWERS_ORDER, USERS_ORDER
 from graph.errors import BadUserInput
-from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs, decode_cursor, encode_cursor, window_for
+from graph.relay.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs, decode_cursor, encode_cursor, window_for
 
 
 @pytest.fixture(autouse=True)

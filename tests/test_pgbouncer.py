@@ -16,10 +16,9 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from db.errors import DatabaseUnavailable
-from db.migrations import current_revisions
 from db.pool import create_database
+from db.schema_version import current_revisions, head_revisions, upgrade_to_head
 from graph.app import create_app
-from graph.migrations import head_revisions, upgrade_to_head
 from graph.settings import Settings
 from tests import database
 from tests.operations import (

@@ -19,11 +19,12 @@ import pytest
 
 from db.pool import StatementCount
 from db.seed import SeedSize, seed
-from graph.context import Context, ViewerIdentity
+from graph.auth.tokens import Tokens, signing_secret
+from graph.auth.viewer import ViewerIdentity
 from graph.planned import PlannedExecution
 from graph.planned.conditions import MAX_VARIANTS
-from graph.schema import schema
-from graph.tokens import Tokens, signing_secret
+from graph.schema.build import schema
+from graph.schema.context import Context
 from tests import factories
 from tests.apps import client_with
 from tests.read_fixtures import gid
@@ -296,7 +297,7 @@ async def test_an_id_that_does_not_decode_gets_the_general_paths_error(seeded, d
 
 # The issue's documents over HTTP, as the access log counts their statements:
 # from the request's context on, so a signed-in request's token lookup
-# (graph/auth.py, one statement before the context exists) is not in it.
+# (graph/auth/viewer.py, one statement before the context exists) is not in it.
 ISSUE_DOCUMENTS = {
     "article page, @include true": (ARTICLE_PAGE, lambda s: {"slug": s["slug"], "withComments": True}),
     "article page, @skip false": (ARTICLE_PAGE_SKIP, lambda s: {"slug": s["slug"], "noComments": False}),

@@ -28,7 +28,7 @@ from db.seed import SeedSize, seed
 from graph.planned import PlannedExecution
 from graph.planned.json_sql import serves
 from graph.planned.plan import PAYLOAD_OBJECTS
-from graph.schema import schema
+from graph.schema.build import schema
 from tests import factories
 from tests.read_fixtures import gid
 from tests.test_planned_equivalence import context_for, decoded

@@ -100,9 +100,10 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, nodes, queries
 
 from db.seed import SeedSize, seed
-from graph.context import Context, ViewerIdentity
+from graph.auth.viewer import ViewerIdentity
 from graph.planned import PlannedExecution
-from graph.schema import schema
+from graph.schema.build import schema
+from graph.schema.context import Context
 from tests import factories
 from tests.read_fixtures import gid
 from tests.test_planned_equivalence import decoded
@@ -537,7 +538,7 @@ async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db,
 # that another field also awaits (here both `author`s load user 1's row)
 # cancels that shared future, and the other field's CancelledError escapes
 # schema.execute (and the HTTP endpoint) instead of BAD_USER_INPUT. A bug of
-# the general path, fixed by graph/loaders.py's SharedLoader (each caller
+# the general path, fixed by graph/schema/loaders.py's SharedLoader (each caller
 # waits on its own shield of the shared future).
 SHARED_LOADER_KEY_NEXT_TO_AN_ERROR = """{
   a: articles(first: 1) { edges { node { author { id } } } }

@@ -15,10 +15,11 @@ import pytest
 from graphql import GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLObjectType
 
 from db.seed import SeedSize, seed
-from graph.context import Context, ViewerIdentity
+from graph.auth.viewer import ViewerIdentity
 from graph.planned import PlannedExecution
 from graph.planned.json_sql import serves
-from graph.schema import schema
+from graph.schema.build import schema
+from graph.schema.context import Context
 from tests import factories
 from tests.read_fixtures import gid
 

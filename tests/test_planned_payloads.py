@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 from tests import factories
 from tests.conftest import TRUNCATE
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from graph.planned import PlannedExecution
 from graph.planned.variables import coerce_variables
-from graph.schema import schema
+from graph.schema.build import schema
 
 GRAPHQL_SCHEMA = schema._schema
 

@@ -9,8 +9,8 @@ expected. Each must leave the other user's rows exactly as they were.
 
 import pytest
 
-from graph.ids import encode_id
-from graph.tokens import Tokens, signing_secret
+from graph.auth.tokens import Tokens, signing_secret
+from graph.relay.ids import encode_id
 from tests import factories
 
 

@@ -13,8 +13,8 @@ import time
 import pytest
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, build_schema
 
-from graph.ids import encode_id
-from graph.tokens import Tokens, signing_secret
+from graph.auth.tokens import Tokens, signing_secret
+from graph.relay.ids import encode_id
 from tests import factories
 from tests.servers import ROOT
 

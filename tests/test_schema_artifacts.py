@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from graphql import GraphQLSchema, build_schema, find_breaking_changes
 
-from graph.artifacts import rendered
+from graph.cli.artifacts import rendered
 
 ROOT = Path(__file__).resolve().parent.parent
 # The in-repo copy, so a clone alone can run this; .ci/run checks it against ../shared when that is present.
@@ -95,7 +95,7 @@ def test_possible_types_list_every_node_type_for_apollo():
 
 
 def test_export_check_reports_missing_or_edited_artifacts(tmp_path):
-    from graph.artifacts import export, stale
+    from graph.cli.artifacts import export, stale
 
     assert len(stale(tmp_path)) == len(rendered())
     export(tmp_path)

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from pydantic import Field
 
-from graph.artifacts import rendered
+from graph.cli.artifacts import rendered
+from graph.cli.settings_doc import SETTINGS_GROUPS, settings_doc
 from graph.settings import Settings
-from graph.settings_doc import SETTINGS_GROUPS, settings_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "settings.md"

@@ -6,7 +6,7 @@ reads; the token check (not counted here: the executor has no HTTP request)
 adds one statement per signed-in request.
 """
 
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 from tests import factories
 
 ARTICLE_FIELDS = """

@@ -13,7 +13,7 @@ import websockets
 from gql.transport.exceptions import TransportQueryError
 
 from db import events
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 from tests import factories
 from tests.conftest import TABLES
 from tests.servers import TEST_SECRET, running_servers
@@ -60,7 +60,7 @@ def writing(servers):
 
 
 def token_for(user) -> str:
-    from graph.tokens import Tokens
+    from graph.auth.tokens import Tokens
 
     return Tokens(TEST_SECRET.encode(), 3600).issue(user["id"], 0)
 

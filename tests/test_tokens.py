@@ -11,9 +11,9 @@ import jwt
 import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 
+from graph.auth.tokens import ALGORITHM, MIN_SECRET_BYTES, SecretMissing, Tokens, signing_secret
 from graph.errors import Unauthenticated
 from graph.settings import Settings
-from graph.tokens import ALGORITHM, MIN_SECRET_BYTES, SecretMissing, Tokens, signing_secret
 from tests import factories
 
 VIEWER = "{ viewer { email user { username } } }"

@@ -11,8 +11,8 @@ from strawberry.extensions import SchemaExtension
 
 from db.pool import Database, Transaction, create_database
 from graph.app import create_app
-from graph.schema import schema
-from graph.tracing import tracer_provider
+from graph.observability.tracing import tracer_provider
+from graph.schema.build import schema
 from tests import factories
 
 NESTED = """

@@ -14,7 +14,7 @@ import pytest
 import websockets
 
 from db import events
-from graph.ids import encode_id
+from graph.relay.ids import encode_id
 from graph.settings import Settings
 from tests import factories
 from tests.live_app import serving

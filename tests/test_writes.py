@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from graph.ids import encode_id
-from graph.tokens import Tokens, signing_secret
+from graph.auth.tokens import Tokens, signing_secret
+from graph.relay.ids import encode_id
 from tests import factories
 
 USER_ERRORS = "errors { field message code }"

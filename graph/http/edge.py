@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.client_address import forwarded_scheme
+from graph.http.client_address import forwarded_scheme
 from graph.http.headers import first_values
 from graph.http.responses import error_body, negotiate
 from graph.http.security_headers import COMMON, CSP, DEFAULT_CSP, Header, hsts

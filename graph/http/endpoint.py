@@ -16,7 +16,6 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from db.errors import DatabaseUnavailable
-from graph.error_codes import UNAVAILABLE_MESSAGE
 from graph.http import params as request_params
 from graph.http.csrf import check_csrf, check_get_content_type
 from graph.http.graphiql import graphiql_headers, graphiql_page
@@ -24,6 +23,7 @@ from graph.http.headers import Headers, first_values
 from graph.http.observe import current_observation, observed
 from graph.http.params import Params, RequestError
 from graph.http.persisted import PersistedQueryError
+from graph.http.request_context import context_for
 from graph.http.responses import (
     GRAPHQL_RESPONSE_JSON,
     error_body,
@@ -33,10 +33,10 @@ from graph.http.responses import (
     retry_after_headers,
     with_get_caching,
 )
-from graph.limits import QueryTooComplex, check_length
-from graph.request_context import context_for
-from graph.request_ids import new_request_id
-from graph.schema import schema
+from graph.limits.shape import QueryTooComplex, check_length
+from graph.observability.request_ids import new_request_id
+from graph.schema.build import schema
+from graph.schema.error_codes import UNAVAILABLE_MESSAGE
 
 log = logging.getLogger("graph.http")
 

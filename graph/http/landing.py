@@ -14,8 +14,8 @@ from html import escape
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from graph.artifacts import sdl
 from graph.http.security_headers import LANDING_CSP
+from graph.schema.build import sdl
 from graph.settings import Settings
 
 # The other security headers come from the edge (graph/http/edge.py), like every response's.

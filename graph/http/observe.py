@@ -1,54 +1,41 @@
 """What each GraphQL operation leaves behind: a JSON log line, metrics, and (when on) a span.
 
 `observed` wraps the endpoint's run of one operation. The schema extension in
-graph/request_hooks.py hands the running operation's context and name to the
-`Observation` in `current_observation`, so nothing here re-parses the query.
+graph/schema/operation_state.py hands the running operation's context and name to the
+`Observation` in `current_observation` (graph/observability/observation.py), so nothing here re-parses the query.
 
 The log line (logger `graph.request`) holds: request id, operation name,
 persisted-query hash, duration in ms, SQL statement count, outcome ("ok" or
 the error codes), HTTP status, method, and the path that answered
-(graph/paths.py: the planner or graph/request_hooks.py sets it on the context;
+(graph/observability/paths.py: the planner or graph/schema/operation_state.py sets it on the context;
 no context, or none set, means nothing ran: "refused"). Never headers, never the query text;
-variables only with LOG_VARIABLES=true, with passwords redacted (graph/redaction.py).
+variables only with LOG_VARIABLES=true, with passwords redacted (graph/limits/redaction.py).
 """
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
-from contextvars import ContextVar
 from functools import wraps
 from typing import Any
 
 from opentelemetry.trace import Status, StatusCode
 from starlette.requests import Request
 
-from graph import metrics
 from graph.http.headers import Headers
 from graph.http.params import Params, RequestError
-from graph.logs import RecordTemplate
-from graph.paths import REFUSED
-from graph.redaction import logged_variables
-from graph.request_ids import new_request_id
+from graph.limits.redaction import logged_variables
+from graph.observability import metrics
+from graph.observability.logs import RecordTemplate
+from graph.observability.observation import Observation, current_observation
+from graph.observability.paths import REFUSED
+from graph.observability.request_ids import new_request_id
+from graph.schema.build import schema
 
 log = logging.getLogger("graph.request")
 OPERATION_RECORDS = RecordTemplate(log.name, logging.INFO, "graphql operation")
 
 Run = Callable[[Request, Headers, Params, str, str], Awaitable[tuple[dict[str, Any], int, bool]]]
-
-
-class Observation:
-    """Filled in while one operation runs; read once when it ends."""
-
-    __slots__ = ("context", "operation_name", "query")
-
-    def __init__(self) -> None:
-        self.context: Any = None
-        self.operation_name: str | None = None
-        self.query: str | None = None  # the document, once a persisted query's hash is resolved
-
-
-current_observation: ContextVar[Observation | None] = ContextVar("current_observation", default=None)
 
 
 def observed(run: Run) -> Run:
@@ -121,7 +108,9 @@ def _record(
     }
     if settings.log_variables:
         query = observation.query or params.query
-        fields["variables"] = logged_variables(query, params.operation_name, params.variables, state["limits"])
+        fields["variables"] = logged_variables(
+            schema._schema, query, params.operation_name, params.variables, state["limits"]
+        )
     if log.isEnabledFor(logging.INFO):
         # log.info without its walk up the stack for the caller's file and line, or LogRecord's lookups.
         log.handle(OPERATION_RECORDS.record(fields=fields))

@@ -22,8 +22,8 @@ from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNod
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
-from graph.operation_limits import document_within_limits, limits_of
-from graph.paths import PLANNED
+from graph.limits.extension import document_within_limits, limits_of
+from graph.observability.paths import PLANNED
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import Variants, condition_variables

@@ -12,10 +12,10 @@ from graphql import get_argument_values
 from db.articles import ArticleFilter as DbArticleFilter
 from db.keyset import SortKey, Window
 from graph.errors import BadUserInput
-from graph.ids import decode_id
-from graph.pagination import PageArgs, window_for
 from graph.planned.plan import FieldPlan
-from graph.types.article import ArticleFilter
+from graph.relay.ids import decode_id
+from graph.relay.pagination import PageArgs, window_for
+from graph.schema.types.article import ArticleFilter
 
 
 class Fallback(Exception):

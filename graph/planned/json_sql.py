@@ -11,7 +11,7 @@ declarations' fragments in the plan's shape and formats values.
 What comes out must equal the general path's answer, so every value is
 formatted here as the general path formats it: global IDs are base64 of
 "Type:id", DateTime is Python's `isoformat()` of a UTC datetime
-(microseconds only when non-zero), cursors are graph/pagination.py's
+(microseconds only when non-zero), cursors are graph/relay/pagination.py's
 URL-safe base64 of `["key", [values...]]` with timestamps in microseconds.
 Pages read `limit + 1` rows as the db layer does, and `hasNextPage` /
 `hasPreviousPage` follow `PageResult`'s rules. tests/test_planned_equivalence.py
@@ -46,9 +46,9 @@ from db.fields import (
 )
 from db.keyset import SortKey, Window
 from db.pool import Database
-from graph.pagination import MAX_PAGE_SIZE
 from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan, Plan
+from graph.relay.pagination import MAX_PAGE_SIZE
 
 # PostgreSQL functions take at most 100 arguments: 50 keys per json_build_object call.
 MAX_KEYS = 50
@@ -376,7 +376,7 @@ class JsonStatement:
         """`node(id:)` or `nodes(ids:)`: each ID's row, as the object its type's selection makes, or null.
 
         The IDs are decoded in Python as the general path decodes them
-        (graph/ids.py; one that does not decode falls back) and passed as
+        (graph/relay/ids.py; one that does not decode falls back) and passed as
         their types and keys, so the text serves any IDs of any types.
         """
         keys = node_keys(plan, self.variables)

@@ -33,7 +33,7 @@ _ROW_FIELDS = {
     "User": frozenset({"id", "username", "bio", "image", "createdAt"}),
     "Viewer": frozenset({"email"}),
 }
-# Related values each mutation's write returns with the row (graph/resolvers/articles.py primes them):
+# Related values each mutation's write returns with the row (graph/schema/resolvers/articles.py primes them):
 # (type, field) -> the type whose row fields come free beneath it, or None for a leaf.
 _ARTICLE_PRIMED = {("Article", "viewerHasFavorited"): None}
 _WRITTEN = {

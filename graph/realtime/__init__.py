@@ -1,1 +1,1 @@
-"""Subscriptions: events from PostgreSQL fanned out to this process's WebSocket subscribers."""
+"""The subscriptions engine: events from PostgreSQL fanned out to this process's subscribers, executed for them."""

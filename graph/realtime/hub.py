@@ -12,9 +12,9 @@ from contextlib import contextmanager
 
 from db.events import Event, EventKind
 from db.pool import Database
-from graph.loaders import Loaders
-from graph.metrics import count_path, subscriptions_open
-from graph.paths import GENERAL
+from graph.observability.metrics import count_path, subscriptions_open
+from graph.observability.paths import GENERAL
+from graph.schema.loaders import Loaders
 
 Topic = tuple[EventKind, int | None]
 

@@ -4,7 +4,7 @@ Revision ID: 0004_login_attempt_delays
 Revises: 0003_login_attempts
 Create Date: 2026-12-03
 
-Buckets (graph/login_limits.py): `email:<sha256>` (an account, from any
+Buckets (graph/auth/login_limits.py): `email:<sha256>` (an account, from any
 address), `email-address:<sha256>:<ip>` (an account from one address),
 `address:<ip>` and `register:<ip>`. A fixed-window bucket allows `limit`
 attempts until `expires_at` (window start + window). The account bucket

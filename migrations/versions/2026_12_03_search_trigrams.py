@@ -14,7 +14,7 @@ pg_trgm is contrib: PostgreSQL packages ship it, and it is a trusted
 extension (the database owner may create it), but the embedded server
 (`python -m graph start`) does not have it. There the migration creates
 nothing and `search` stays a scan: the bound on its length
-(graph/argument_bounds.py) is what keeps that scan cheap.
+(graph/limits/bounds.py) is what keeps that scan cheap.
 """
 
 from alembic import op

@@ -1,0 +1,81 @@
+"""The per-request context every resolver receives."""
+
+from typing import TYPE_CHECKING, Any
+
+from strawberry.fastapi import BaseContext
+
+from db.pool import Database, StatementCount
+from graph.auth.viewer import ViewerIdentity
+from graph.errors import CodedError
+from graph.limits.shape import Limits
+from graph.observability.request_ids import new_request_id
+from graph.schema.loaders import Loaders
+from graph.settings import Settings
+
+if TYPE_CHECKING:
+    from graph.auth.passwords import Passwords
+    from graph.auth.tokens import Tokens
+    from graph.realtime.hub import EventHub
+
+
+class Context(BaseContext):
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        passwords: "Passwords | None" = None,
+        tokens: "Tokens | None" = None,
+        viewer: ViewerIdentity | None = None,
+        auth_error: CodedError | None = None,
+        request_id: str | None = None,
+        client_address: str | None = None,
+        events: "EventHub | None" = None,
+        limits: Limits | None = None,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.settings = settings
+        self.passwords = passwords
+        self.tokens = tokens
+        self.viewer = viewer
+        # A bad token is an error for the whole operation, never a quiet
+        # anonymous request; the ErrorCodes extension answers with it.
+        self.auth_error = auth_error
+        self.request_id = request_id or new_request_id()
+        self.client_address = client_address  # for per-address limits (graph/http/client_address.py)
+        self.events = events
+        # The operation limits (graph/limits/shape.py): the app's, built once at startup, or else from these settings.
+        self.limits = limits if limits is not None else Limits.from_settings(settings)
+        # Each loader is built on first use (graph/schema/loaders.py): the planned
+        # path (graph/planned) answers most queries without any.
+        self.loaders = Loaders(db, self.viewer_id)
+        self.statements = StatementCount()
+        # A mutation's payload statements, when the planner prepared them (graph/planned/payloads.py).
+        self.payload_reads: Any = None
+        # Which path answered (graph/observability/paths.py) and the operation's type: the
+        # planner sets both when it answers, graph/schema/operation_state.py otherwise.
+        self.answered_by: str | None = None
+        self.operation_type: str | None = None
+
+    def prime_viewer(self, row: Any) -> None:
+        """The viewer's user row, read while checking the token: it answers the first `user` load for them."""
+        self.loaders.prime_user(row)
+
+    def sign_in(self, viewer: ViewerIdentity | None) -> None:
+        """Change who the viewer is (a WebSocket's connection_init names it after the handshake)."""
+        self.viewer = viewer
+        self.auth_error = None
+        self.reset_loaders()
+
+    def use_public_loaders(self, public: Loaders) -> None:
+        """Fresh viewer loaders over shared viewer-independent ones (one event, many subscribers)."""
+        self.loaders = Loaders(self.db, self.viewer_id, public=public)
+
+    def reset_loaders(self) -> None:
+        """After a write: nothing cached before it may answer a read after it."""
+        self.loaders = Loaders(self.db, self.viewer_id)
+
+    @property
+    def viewer_id(self) -> int | None:
+        return self.viewer.user_id if self.viewer else None

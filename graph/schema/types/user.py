@@ -1,0 +1,124 @@
+"""The User type."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from db.articles import AUTHORED_ORDER, FAVORITED_ORDER
+from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER
+from graph.relay.ids import encode_id
+from graph.relay.pagination import PageArgs
+from graph.schema.types.connections import (
+    ArticleConnection,
+    ArticleEdge,
+    UserConnection,
+    UserEdge,
+    build_connection,
+    load_page,
+)
+from graph.schema.types.node import Node
+
+
+@strawberry.type
+class User(Node):
+    key: strawberry.Private[int]
+    username: str
+    bio: str | None
+    image: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> "User":
+        return cls(
+            id=strawberry.ID(encode_id("User", row["id"])),
+            key=row["id"],
+            username=row["username"],
+            bio=row["bio"],
+            image=row["image"],
+            created_at=row["created_at"],
+        )
+
+    @strawberry.field
+    async def followers_count(self, info: strawberry.Info) -> int:
+        return await info.context.loaders.follower_count.load(self.key)
+
+    @strawberry.field
+    async def following_count(self, info: strawberry.Info) -> int:
+        return await info.context.loaders.following_count.load(self.key)
+
+    @strawberry.field(description="False when nobody is signed in.")
+    async def viewer_is_following(self, info: strawberry.Info) -> bool:
+        loader = info.context.loaders.viewer_follows
+        return False if loader is None else await loader.load(self.key)
+
+    @strawberry.field(description="Newest first.")
+    async def articles(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ArticleConnection:
+        from graph.schema.types.article import Article
+
+        loaders = info.context.loaders
+        result = await load_page(loaders.authored_page, self.key, PageArgs(first, after, last, before), AUTHORED_ORDER)
+        loaders.prime_articles(result.page.rows)
+        return build_connection(
+            ArticleConnection, ArticleEdge, result, Article.from_row, lambda: loaders.authored_count.load(self.key)
+        )
+
+    @strawberry.field(description="Most recently favorited first.")
+    async def favorite_articles(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> ArticleConnection:
+        from graph.schema.types.article import Article
+
+        loaders = info.context.loaders
+        result = await load_page(
+            loaders.favorited_page, self.key, PageArgs(first, after, last, before), FAVORITED_ORDER
+        )
+        return build_connection(
+            ArticleConnection, ArticleEdge, result, Article.from_row, lambda: loaders.favorited_count.load(self.key)
+        )
+
+    @strawberry.field(description="Most recent follower first.")
+    async def followers(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> UserConnection:
+        loaders = info.context.loaders
+        result = await load_page(
+            loaders.followers_page, self.key, PageArgs(first, after, last, before), FOLLOWERS_ORDER
+        )
+        return build_connection(
+            UserConnection, UserEdge, result, User.from_row, lambda: loaders.follower_count.load(self.key)
+        )
+
+    @strawberry.field(description="Most recently followed first.")
+    async def following(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> UserConnection:
+        loaders = info.context.loaders
+        result = await load_page(
+            loaders.following_page, self.key, PageArgs(first, after, last, before), FOLLOWING_ORDER
+        )
+        return build_connection(
+            UserConnection, UserEdge, result, User.from_row, lambda: loaders.following_count.load(self.key)
+        )

@@ -1,1 +1,0 @@
-"""One module per GraphQL type; each builds itself from a db row with `from_row`."""
