@@ -7,7 +7,7 @@ statement (graph/planned/json_sql.py) splices in the same declaration's
 fragments, and plans exactly the fields declared here (plus the Relay
 shapes every connection shares: edges, cursor, node, pageInfo, totalCount).
 So adding a field to the contract touches its type (graph/types/) and this
-table. tests/test_planned_coverage.py walks schema.graphql and fails on an
+table. tests/planned/test_planned_coverage.py walks schema.graphql and fails on an
 object field the planner does not serve.
 
 The columns a row is read with, and each list's keyset order, live here

@@ -13,7 +13,7 @@ composes from it both renderings the answering paths need:
   splices in, with `{r}` for the row's alias, `{parent}` for the parent
   row's, `{viewer}` for the viewer id's parameter.
 
-Declarations are made at module level only (tests/test_sql_text.py checks
+Declarations are made at module level only (tests/db/test_sql_text.py checks
 it), so every statement here is text written in this repository; values
 always travel as parameters.
 """
