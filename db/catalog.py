@@ -125,7 +125,7 @@ FOLLOWING = Children(
 FEED = FollowedRows(
     "Article", ARTICLE_COLUMNS, "articles a", "a", "a.author_id", "follows", "follower_id", "followee_id", FEED_ORDER
 )
-ARTICLE_TAGS = Values("article_tags at JOIN tags t ON t.id = at.tag_id", "at.article_id", "t.name")
+ARTICLE_TAGS = Values("tags t", "t.id", "t.name", "article_tags at", "at.article_id", "at.tag_id")
 VIEWER_FAVORITED = ViewerLink("favorites", "user_id", "article_id")
 VIEWER_FOLLOWS = ViewerLink("follows", "follower_id", "followee_id")
 
