@@ -69,8 +69,9 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             statement_timeout=settings.server_statement_timeout,
             statement_span=statement_spans(tracer) if tracer is not None else None,
         )
-        hub = EventHub(settings.subscription_buffer)
-        path_counts = PathCounts() if settings.path_counts_report is not None else None
+        planned = PlannedExecution(schema) if settings.planned_execution else None
+        hub = EventHub(settings.subscription_buffer, planned)
+        path_counts = PathCounts(settings.planned_execution) if settings.path_counts_report is not None else None
         listener = Listener(
             settings.listener_database_url or database_url,
             hub.publish,
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     "persisted_queries": PersistedQueries(db, settings.persisted_queries),
                     "events": hub,
                     "tracer": tracer,
-                    "planned": PlannedExecution(schema) if settings.planned_execution else None,
+                    "planned": planned,
                     # Read once, like the rest of this state: every request used to rebuild them.
                     "limits": Limits.from_settings(settings),
                     "path_counts": path_counts,

@@ -27,6 +27,7 @@ from graph.observability.paths import PLANNED
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import Variants, condition_variables
+from graph.planned.events import EventPlans, EventRead
 from graph.planned.json_sql import NotCompilable, serves, statement_for
 from graph.planned.payloads import PayloadReads, reads_for, wants_reads
 from graph.planned.plan import NotPlannable, Plan, build_plan
@@ -43,6 +44,7 @@ class PlannedExecution:
         self.answered: Counter[str] = Counter()  # PLANNED queries, and mutation "payload" statements prepared
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
+        self._events = EventPlans(self._schema)  # subscriptions' plans (graph/planned/events.py)
 
     def plan_for(
         self, query: str, operation_name: str | None, document: DocumentNode | None = None
@@ -63,6 +65,13 @@ class PlannedExecution:
         else:
             self._plans.move_to_end(key)
         return None if plan is UNPLANNABLE else plan
+
+    def event_read(self, info: Any, db: Any, viewer_id: int | None) -> EventRead | None:
+        """How a subscription's events are answered (graph/planned/events.py), from its root field's resolve info.
+
+        None: the planner does not plan its selection, and its events take the general path.
+        """
+        return self._events.read_for(info, db, viewer_id)
 
     def operation_name(self, query: str, operation_name: str | None) -> str | None:
         """The name of the operation a plan was built for (logs and metrics want it); no LRU bookkeeping."""
