@@ -1,13 +1,14 @@
 """The application factory: the lifespan owns the pool; every route borrows it."""
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
 from fastapi import FastAPI, Request
 from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import Tracer
+from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
 
 from db.listener import Listener
@@ -31,6 +32,8 @@ from graph.observability.paths import PathCounts
 from graph.observability.tracing import statement_spans, tracer_provider
 from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
+from graph.rest.mount import mount_rest
+from graph.rest.paths import PREFIX as REST_PREFIX
 from graph.schema.build import schema
 from graph.schema.context import Context
 from graph.settings import Settings
@@ -47,6 +50,9 @@ class State(TypedDict):
     planned: PlannedExecution | None
     limits: Limits
     path_counts: PathCounts | None
+    # How a request's Context is built, for the REST routers (graph/rest/dependencies.py): the same
+    # function the GraphQL endpoints call, handed over here because the two doors never import each other.
+    request_context: Callable[[HTTPConnection], Awaitable[Context]]
 
 
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
@@ -99,6 +105,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     # Read once, like the rest of this state: every request used to rebuild them.
                     "limits": Limits.from_settings(settings),
                     "path_counts": path_counts,
+                    "request_context": context_for,
                 }
         finally:
             # Subscriptions end first (their last loads still need the pool),
@@ -123,7 +130,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         openapi_url=None,
         middleware=[origins.cors_middleware()],
     )
-    app.edge = Edge(settings)
+    app.edge = Edge(settings, rest_prefix=REST_PREFIX)
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol. `App` answers most GET/POST /graphql
     # without routing at all (graph/http/dispatch.py); these routes serve the rest.
@@ -134,4 +141,5 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
 
     app.include_router(health_router())
     app.include_router(landing_router())
+    mount_rest(app)  # the RealWorld REST API under /api, on the same state (graph/rest)
     return app
