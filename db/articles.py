@@ -63,12 +63,13 @@ ARTICLE_MATCHES = f"SELECT EXISTS (SELECT 1 FROM articles a WHERE a.id = $5 AND 
 
 # The RealWorld REST list and feed: newest first, by LIMIT and OFFSET (the
 # REST door's pagination; GraphQL's is keyset). The same filter and order as
-# ARTICLES_PAGE's NEWEST, so the same index serves both.
+# the catalog's article list (db/catalog.py) in its NEWEST order, so the same index serves both.
 ARTICLES_AT_OFFSET = f"""
 SELECT {ARTICLE_COLUMNS} FROM articles a ORDER BY a.created_at DESC, a.id DESC LIMIT $1 OFFSET $2
 """
 FILTERED_ARTICLES_AT_OFFSET = f"""
-SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {_FILTER} ORDER BY a.created_at DESC, a.id DESC LIMIT $5 OFFSET $6
+SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {ALL_ARTICLES.numbered_filter}
+ORDER BY a.created_at DESC, a.id DESC LIMIT $5 OFFSET $6
 """
 FEED_AT_OFFSET = f"""
 SELECT {ARTICLE_COLUMNS} FROM articles a
