@@ -78,8 +78,8 @@ PLANS = _plans()
 
 
 async def _statement(request: Request, shape: str, viewer_id: int | None, variables: Any = None) -> Response:
-    sql, params = statement_for(PLANS[shape], viewer_id, variables)
-    text = await json_sql.run(request.app.state.db, sql, params)
+    built = statement_for(PLANS[shape], viewer_id, variables)
+    text = await json_sql.run(request.app.state.db, built.text, built.params)
     return _json({"data": orjson.Fragment(text)})
 
 

@@ -1,25 +1,31 @@
-"""Articles, their tags and favorites: reads."""
+"""Articles, their tags and favorites: reads (declared in db/catalog.py) and writes."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 import asyncpg
 
 from db import events
-from db.keyset import Page, SortKey, Window, fetch_pages
-from db.pool import Queryable
-from db.users import USER_COLUMNS
-
-ARTICLE_COLUMNS = (
-    "a.id, a.author_id, a.slug, a.title, a.description, a.body, a.favorites_count, a.created_at, a.updated_at"
+from db.catalog import (
+    ALL_ARTICLES,
+    ARTICLE_BY_SLUG,
+    ARTICLE_COLUMNS,
+    ARTICLE_TAGS,
+    ARTICLES,
+    AUTHORED,
+    FAVORITED,
+    FEED,
+    USER_COLUMNS,
+    VIEWER_FAVORITED,
 )
-
-
-class ArticleOrder(Enum):
-    NEWEST = "newest"
-    OLDEST = "oldest"
-    MOST_FAVORITED = "most_favorited"
+from db.catalog import ARTICLE_FILTER as ARTICLE_FILTER
+from db.catalog import AUTHORED_ORDER as AUTHORED_ORDER  # re-exported for the resolvers
+from db.catalog import FAVORITED_ORDER as FAVORITED_ORDER
+from db.catalog import FEED_ORDER as FEED_ORDER
+from db.catalog import ORDERS as ORDERS
+from db.catalog import ArticleOrder as ArticleOrder
+from db.keyset import Page, Window
+from db.pool import Queryable
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,117 +57,19 @@ def _like_pattern(search: str | None) -> str | None:
     return f"%{escaped}%"
 
 
-_CREATED = ("a.created_at", "timestamptz", "created_at")
-_ID = ("a.id", "bigint", "id")
-ORDERS = {
-    ArticleOrder.NEWEST: SortKey("articles.newest", (_CREATED, _ID), True),
-    ArticleOrder.OLDEST: SortKey("articles.oldest", (_CREATED, _ID), False),
-    ArticleOrder.MOST_FAVORITED: SortKey(
-        "articles.favorited", (("a.favorites_count", "integer", "favorites_count"), _ID), True
-    ),
-}
-
-# The filter's conditions on articles `a`, all given conditions must hold;
-# `{tag}`, `{author}`, `{favorited}`, `{search}` stand for its four parameters
-# (graph/planned/json_sql.py fills them with its own numbers).
-ARTICLE_FILTER = """
-    ({tag}::text IS NULL OR EXISTS (
-        SELECT 1 FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id AND t.name = {tag}))
-    AND ({author}::text IS NULL OR a.author_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower({author})))
-    AND ({favorited}::text IS NULL OR EXISTS (
-        SELECT 1 FROM favorites f WHERE f.article_id = a.id
-        AND f.user_id = (SELECT u.id FROM users u WHERE lower(u.username) = lower({favorited}))))
-    AND ({search}::text IS NULL OR a.title ILIKE {search} OR a.description ILIKE {search} OR a.body ILIKE {search})
-"""
-# Parameters $1..$4 of a filtered statement: tag, author, favorited by, search pattern.
-_FILTER = ARTICLE_FILTER.format(tag="$1", author="$2", favorited="$3", search="$4")
-# The unfiltered list (the common case) gets statements without the filter so
-# its plan is a plain index scan.
-ARTICLES_PAGE = {
-    order: key.statements(f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {{where}} ORDER BY {{order}} LIMIT $1", 2)
-    for order, key in ORDERS.items()
-}
-FILTERED_ARTICLES_PAGE = {
-    order: key.statements(
-        f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {_FILTER} AND {{where}} ORDER BY {{order}} LIMIT $5", 6
-    )
-    for order, key in ORDERS.items()
-}
-ARTICLES_COUNT = "SELECT count(*) FROM articles"
-FILTERED_ARTICLES_COUNT = f"SELECT count(*) FROM articles a WHERE {_FILTER}"
-ARTICLE_MATCHES = f"SELECT EXISTS (SELECT 1 FROM articles a WHERE a.id = $5 AND {_FILTER})"
-
-ARTICLES_BY_IDS = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = any($1::bigint[])"
-ARTICLE_BY_SLUG = f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.slug = $1"
-
-TAGS_OF_ARTICLES = """
-SELECT at.article_id, array_agg(t.name ORDER BY t.name) AS names
-FROM article_tags at JOIN tags t ON t.id = at.tag_id
-WHERE at.article_id = any($1::bigint[])
-GROUP BY at.article_id
-"""
-FAVORITED_AMONG = "SELECT article_id FROM favorites WHERE user_id = $1 AND article_id = any($2::bigint[])"
-
-# A user's articles: newest first.
-AUTHORED_ORDER = SortKey("authored", (_CREATED, _ID), True)
-AUTHORED_PAGES = AUTHORED_ORDER.statements(
-    f"""
-    SELECT p.parent_id, x.* FROM unnest($1::bigint[]) AS p(parent_id)
-    CROSS JOIN LATERAL (
-        SELECT {ARTICLE_COLUMNS} FROM articles a
-        WHERE a.author_id = p.parent_id AND {{where}}
-        ORDER BY {{order}} LIMIT $2
-    ) x
-    """,
-    first_param=3,
-)
-AUTHORED_COUNTS = """
-SELECT author_id AS id, count(*) AS n FROM articles WHERE author_id = any($1::bigint[]) GROUP BY author_id
-"""
-
-# A user's favorites: most recently favorited first.
-FAVORITED_ORDER = SortKey(
-    "favorited", (("f.created_at", "timestamptz", "favorited_at"), ("f.article_id", "bigint", "id")), True
-)
-FAVORITED_PAGES = FAVORITED_ORDER.statements(
-    f"""
-    SELECT p.parent_id, x.* FROM unnest($1::bigint[]) AS p(parent_id)
-    CROSS JOIN LATERAL (
-        SELECT {ARTICLE_COLUMNS}, f.created_at AS favorited_at
-        FROM favorites f JOIN articles a ON a.id = f.article_id
-        WHERE f.user_id = p.parent_id AND {{where}}
-        ORDER BY {{order}} LIMIT $2
-    ) x
-    """,
-    first_param=3,
-)
-FAVORITED_COUNTS = """
-SELECT user_id AS id, count(*) AS n FROM favorites WHERE user_id = any($1::bigint[]) GROUP BY user_id
-"""
-
-# The feed: articles by the users the reader follows, newest first.
-FEED_ORDER = SortKey("feed", (_CREATED, _ID), True)
-FEED_PAGE = FEED_ORDER.statements(
-    f"""
-    SELECT {ARTICLE_COLUMNS} FROM articles a
-    WHERE a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1) AND {{where}}
-    ORDER BY {{order}} LIMIT $2
-    """,
-    first_param=3,
-)
-FEED_COUNT = """
-SELECT count(*) FROM articles a WHERE a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)
-"""
+# Whether a given article meets a filter (what a filtered subscription delivers); the filter is $1..$4.
+ARTICLE_MATCHES = f"SELECT EXISTS (SELECT 1 FROM articles a WHERE a.id = $5 AND {ALL_ARTICLES.numbered_filter})"
 
 
 # The RealWorld REST list and feed: newest first, by LIMIT and OFFSET (the
 # REST door's pagination; GraphQL's is keyset). The same filter and order as
-# ARTICLES_PAGE's NEWEST, so the same index serves both.
+# the catalog's article list (db/catalog.py) in its NEWEST order, so the same index serves both.
 ARTICLES_AT_OFFSET = f"""
 SELECT {ARTICLE_COLUMNS} FROM articles a ORDER BY a.created_at DESC, a.id DESC LIMIT $1 OFFSET $2
 """
 FILTERED_ARTICLES_AT_OFFSET = f"""
-SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {_FILTER} ORDER BY a.created_at DESC, a.id DESC LIMIT $5 OFFSET $6
+SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {ALL_ARTICLES.numbered_filter}
+ORDER BY a.created_at DESC, a.id DESC LIMIT $5 OFFSET $6
 """
 FEED_AT_OFFSET = f"""
 SELECT {ARTICLE_COLUMNS} FROM articles a
@@ -171,28 +79,19 @@ ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3
 
 
 async def articles_by_ids(db: Queryable, ids: Sequence[int]) -> list[asyncpg.Record]:
-    return await db.fetch(ARTICLES_BY_IDS, list(ids))
+    return await ARTICLES.rows_by_ids(db, ids)
 
 
 async def article_by_slug(db: Queryable, slug: str) -> asyncpg.Record | None:
-    return await db.fetchrow(ARTICLE_BY_SLUG, slug)
+    return await ARTICLE_BY_SLUG.row_for(db, slug)
 
 
 async def articles_page(db: Queryable, window: Window, order: ArticleOrder, where: ArticleFilter) -> Page:
-    key = ORDERS[order]
-    if where.is_empty:
-        rows = await db.fetch(ARTICLES_PAGE[order][window.backward], window.limit + 1, *key.boundary(window))
-    else:
-        rows = await db.fetch(
-            FILTERED_ARTICLES_PAGE[order][window.backward], *where.params(), window.limit + 1, *key.boundary(window)
-        )
-    return key.page(rows, window)
+    return await ALL_ARTICLES.page_of(db, order, window, () if where.is_empty else where.params())
 
 
 async def articles_count(db: Queryable, where: ArticleFilter) -> int:
-    if where.is_empty:
-        return await db.fetchval(ARTICLES_COUNT)
-    return await db.fetchval(FILTERED_ARTICLES_COUNT, *where.params())
+    return await ALL_ARTICLES.count_of(db, () if where.is_empty else where.params())
 
 
 async def article_matches(db: Queryable, article_id: int, where: ArticleFilter) -> bool:
@@ -201,12 +100,12 @@ async def article_matches(db: Queryable, article_id: int, where: ArticleFilter) 
 
 
 async def tags_of_articles(db: Queryable, article_ids: Sequence[int]) -> dict[int, list[str]]:
-    return {row["article_id"]: row["names"] for row in await db.fetch(TAGS_OF_ARTICLES, list(article_ids))}
+    return await ARTICLE_TAGS.of(db, article_ids)
 
 
 async def favorited_among(db: Queryable, user_id: int, article_ids: Sequence[int]) -> set[int]:
     """Which of `article_ids` the given user has favorited."""
-    return {row["article_id"] for row in await db.fetch(FAVORITED_AMONG, user_id, list(article_ids))}
+    return await VIEWER_FAVORITED.among(db, user_id, article_ids)
 
 
 async def articles_at_offset(db: Queryable, where: ArticleFilter, limit: int, offset: int) -> list[asyncpg.Record]:
@@ -221,28 +120,27 @@ async def feed_at_offset(db: Queryable, reader_id: int, limit: int, offset: int)
     return await db.fetch(FEED_AT_OFFSET, reader_id, limit, offset)
 
 async def authored_pages(db: Queryable, author_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    return await fetch_pages(db, AUTHORED_PAGES, AUTHORED_ORDER, author_ids, window)
+    return await AUTHORED.pages_of(db, author_ids, window)
 
 
 async def authored_counts(db: Queryable, author_ids: Sequence[int]) -> dict[int, int]:
-    return {row["id"]: row["n"] for row in await db.fetch(AUTHORED_COUNTS, list(author_ids))}
+    return await AUTHORED.counts_of(db, author_ids)
 
 
 async def favorited_pages(db: Queryable, user_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    return await fetch_pages(db, FAVORITED_PAGES, FAVORITED_ORDER, user_ids, window)
+    return await FAVORITED.pages_of(db, user_ids, window)
 
 
 async def favorited_counts(db: Queryable, user_ids: Sequence[int]) -> dict[int, int]:
-    return {row["id"]: row["n"] for row in await db.fetch(FAVORITED_COUNTS, list(user_ids))}
+    return await FAVORITED.counts_of(db, user_ids)
 
 
 async def feed_page(db: Queryable, reader_id: int, window: Window) -> Page:
-    rows = await db.fetch(FEED_PAGE[window.backward], reader_id, window.limit + 1, *FEED_ORDER.boundary(window))
-    return FEED_ORDER.page(rows, window)
+    return await FEED.page_of(db, reader_id, window)
 
 
 async def feed_count(db: Queryable, reader_id: int) -> int:
-    return await db.fetchval(FEED_COUNT, reader_id)
+    return await FEED.count_of(db, reader_id)
 
 
 # Writes. Most run on the caller's transaction; createArticle's and the

@@ -1,44 +1,25 @@
-"""Comments: reads."""
+"""Comments: reads (declared in db/catalog.py) and writes."""
 
 from collections.abc import Sequence
 
 import asyncpg
 
-from db.keyset import Page, SortKey, Window, fetch_pages
+from db.catalog import ARTICLE_COMMENTS, COMMENT_COLUMNS, COMMENTS
+from db.catalog import COMMENTS_ORDER as COMMENTS_ORDER  # re-exported for the resolvers
+from db.keyset import Page, Window
 from db.pool import Queryable
-
-COMMENT_COLUMNS = "c.id, c.article_id, c.author_id, c.body, c.created_at, c.updated_at"
-
-COMMENTS_BY_IDS = f"SELECT {COMMENT_COLUMNS} FROM comments c WHERE c.id = any($1::bigint[])"
-
-# An article's comments: oldest first.
-COMMENTS_ORDER = SortKey("comments", (("c.created_at", "timestamptz", "created_at"), ("c.id", "bigint", "id")), False)
-COMMENTS_PAGES = COMMENTS_ORDER.statements(
-    f"""
-    SELECT p.parent_id, x.* FROM unnest($1::bigint[]) AS p(parent_id)
-    CROSS JOIN LATERAL (
-        SELECT {COMMENT_COLUMNS} FROM comments c
-        WHERE c.article_id = p.parent_id AND {{where}}
-        ORDER BY {{order}} LIMIT $2
-    ) x
-    """,
-    first_param=3,
-)
-COMMENT_COUNTS = """
-SELECT article_id AS id, count(*) AS n FROM comments WHERE article_id = any($1::bigint[]) GROUP BY article_id
-"""
 
 
 async def comments_by_ids(db: Queryable, ids: Sequence[int]) -> list[asyncpg.Record]:
-    return await db.fetch(COMMENTS_BY_IDS, list(ids))
+    return await COMMENTS.rows_by_ids(db, ids)
 
 
 async def comments_pages(db: Queryable, article_ids: Sequence[int], window: Window) -> dict[int, Page]:
-    return await fetch_pages(db, COMMENTS_PAGES, COMMENTS_ORDER, article_ids, window)
+    return await ARTICLE_COMMENTS.pages_of(db, article_ids, window)
 
 
 async def comment_counts(db: Queryable, article_ids: Sequence[int]) -> dict[int, int]:
-    return {row["id"]: row["n"] for row in await db.fetch(COMMENT_COUNTS, list(article_ids))}
+    return await ARTICLE_COMMENTS.counts_of(db, article_ids)
 
 
 # Writes. Each runs on the caller's transaction.

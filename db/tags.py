@@ -1,15 +1,11 @@
-"""Tags: reads."""
+"""Tags: reads (declared in db/catalog.py)."""
 
 import asyncpg
 
+from db.catalog import POPULAR_TAGS
 from db.pool import Queryable
-
-POPULAR_TAGS = """
-SELECT name, articles_count FROM tags WHERE articles_count > 0
-ORDER BY articles_count DESC, name ASC LIMIT $1
-"""
 
 
 async def popular_tags(db: Queryable, limit: int) -> list[asyncpg.Record]:
     """Most used first; ties by name."""
-    return await db.fetch(POPULAR_TAGS, limit)
+    return await POPULAR_TAGS.rows(db, limit)

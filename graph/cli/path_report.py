@@ -22,8 +22,7 @@ from graphql.execution.values import VariableValues
 
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import condition_variables
-from graph.planned.executor import knows
-from graph.planned.json_sql import NotCompilable, keyed_statement
+from graph.planned.json_sql import NotCompilable, keyed_statement, serves
 from graph.planned.payloads import wants_reads
 from graph.planned.plan import NotPlannable, build_event_plan, build_plan
 from graph.schema.build import schema
@@ -47,7 +46,7 @@ def reason(query: str, operation_name: str | None) -> str:
         variables = VariableValues({}, dict.fromkeys(names, True)) if names else None
         if operation.operation.value == "subscription":
             return _subscription_reason(operation, fragments, variables)
-        plan = build_plan(schema._schema, operation, fragments, knows, variables)
+        plan = build_plan(schema._schema, operation, fragments, serves, variables)
     except NotPlannable as declined:
         return f"not plannable: {declined}"
     if operation.operation.value == "mutation" and not wants_reads(plan):
@@ -57,7 +56,7 @@ def reason(query: str, operation_name: str | None) -> str:
 
 def _subscription_reason(operation: OperationDefinitionNode, fragments: dict, variables) -> str:
     """Why a subscription's events took the general path (graph/planned/events.py plans them)."""
-    plan = build_event_plan(schema._schema, operation, fragments, knows, variables)
+    plan = build_event_plan(schema._schema, operation, fragments, serves, variables)
     root = plan.fields[0]
     try:
         keyed_statement(root.type_name, root.children, None, variables)

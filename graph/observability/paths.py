@@ -1,8 +1,6 @@
 """Which execution path answered an operation: one name per path, used in code, metrics, logs and docs.
 
 - `planned`: the planner's one SQL statement (graph/planned/json_sql.py).
-- `tiered`: the planner's level-by-level tier (graph/planned/executor.py),
-  for a plan the one-statement compiler does not cover.
 - `general`: Strawberry's resolvers and DataLoaders.
 - `introspection`: the general path, for an operation whose root fields are
   all introspection (`__schema`, `__type`, `__typename`).
@@ -20,11 +18,10 @@ from pathlib import Path
 import orjson
 
 PLANNED = "planned"
-TIERED = "tiered"
 GENERAL = "general"
 INTROSPECTION = "introspection"
 REFUSED = "refused"
-PATHS = (PLANNED, TIERED, GENERAL, INTROSPECTION, REFUSED)
+PATHS = (PLANNED, GENERAL, INTROSPECTION, REFUSED)
 # The operation type counted for each subscription event delivered to one subscriber (graph/realtime/hub.py).
 SUBSCRIPTION_EVENT = "subscription_event"
 

@@ -23,13 +23,12 @@ from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNod
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
 from graph.limits.extension import document_within_limits, limits_of
-from graph.observability.paths import PLANNED, TIERED
+from graph.observability.paths import PLANNED
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
-from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
+from graph.planned.conditions import Variants, condition_variables
 from graph.planned.events import EventPlans, EventRead
-from graph.planned.executor import Run, knows
-from graph.planned.json_sql import NotCompilable, statement_for
+from graph.planned.json_sql import NotCompilable, serves, statement_for
 from graph.planned.payloads import PayloadReads, reads_for, wants_reads
 from graph.planned.plan import NotPlannable, Plan, build_plan
 from graph.planned.variables import coerce_variables
@@ -40,10 +39,9 @@ UNPLANNABLE = object()
 
 
 class PlannedExecution:
-    def __init__(self, schema: Any, maxsize: int = 1024, *, json_sql: bool = True) -> None:
+    def __init__(self, schema: Any, maxsize: int = 1024) -> None:
         self._schema = schema._schema  # graphql-core's schema under Strawberry's
-        self._json_sql = json_sql  # False: the executor tier serves every plan (the tests compare both tiers)
-        self.answered: Counter[str] = Counter()  # by tier: PLANNED, TIERED (graph/observability/paths.py)
+        self.answered: Counter[str] = Counter()  # PLANNED queries, and mutation "payload" statements prepared
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
         self._events = EventPlans(self._schema)  # subscriptions' plans (graph/planned/events.py)
@@ -91,9 +89,6 @@ class PlannedExecution:
         if operation is None:
             return UNPLANNABLE
         names = condition_variables(operation, fragments)
-        if len(names) > MAX_CONDITION_VARIABLES:
-            log.debug("not planned: %d condition variables", len(names))
-            return UNPLANNABLE
         if names:
             return Variants(operation, names, lambda variables: self._plan(operation, fragments, variables))
         plan = self._plan(operation, fragments, None)
@@ -101,7 +96,7 @@ class PlannedExecution:
 
     def _plan(self, operation: OperationDefinitionNode, fragments, variables) -> Plan | None:
         try:
-            return build_plan(self._schema, operation, fragments, knows, variables)
+            return build_plan(self._schema, operation, fragments, serves, variables)
         except NotPlannable as reason:
             log.debug("not planned: %s", reason)
             return None
@@ -122,10 +117,10 @@ class PlannedExecution:
             context.answered_by = PLANNED
             context.operation_type = plan.operation.operation.value
 
-    def _answered(self, tier: str, plan: Plan, context: Any) -> None:
-        """The one place the planner says which tier answered (metrics and the log line read `context.answered_by`)."""
-        self.answered[tier] += 1
-        context.answered_by = tier
+    def _answered(self, plan: Plan, context: Any) -> None:
+        """The one place the planner says it answered (metrics and the log line read `context.answered_by`)."""
+        self.answered[PLANNED] += 1
+        context.answered_by = PLANNED
         context.operation_type = plan.operation.operation.value
 
     async def answer(
@@ -155,19 +150,12 @@ class PlannedExecution:
             return None
         token = statement_count.set(context.statements)
         try:
-            if self._json_sql:
-                try:
-                    sql, params = statement_for(plan, context.viewer_id, coerced)
-                except NotCompilable as reason:
-                    log.debug("not one statement: %s", reason)
-                else:
-                    data = orjson.Fragment(await json_sql.run(context.db, sql, params))
-                    self._answered(PLANNED, plan, context)
-                    return data
-            run = Run(context.db, context.viewer_id, coerced)
-            data = (await run.complete("Query", [None], plan.fields))[0]
-            self._answered(TIERED, plan, context)
-            return data
+            built = statement_for(plan, context.viewer_id, coerced)
+            text = await json_sql.run(context.db, built.text, built.params)
+            if built.refusals and json_sql.REFUSED_HERE in text:
+                raise Fallback("a row reached a field whose arguments the general path refuses")
+            self._answered(plan, context)
+            return orjson.Fragment(text)
         except Fallback as reason:
             log.debug("fell back to the general path: %s", reason)
             return None

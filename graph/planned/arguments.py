@@ -1,8 +1,8 @@
 """A planned field's arguments, read as the general path reads them.
 
-Both planned tiers (graph/planned/json_sql.py and graph/planned/executor.py)
-take arguments through here, so a value the general path would refuse
-raises `Fallback` and the general path words the error.
+The planner's statements (graph/planned/json_sql.py) take arguments
+through here, so a value the general path would refuse raises `Fallback`
+and the general path words the error.
 """
 
 from typing import Any

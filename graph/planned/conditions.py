@@ -5,10 +5,12 @@ built. A condition naming a variable selects a different shape per request,
 so the document's cache entry is a `Variants`: one plan per combination of
 the condition variables' values, built on first use and then cached like
 any plan (with its statements), so a request re-plans nothing. k condition
-variables make at most 2^k plans; past `MAX_CONDITION_VARIABLES` the general
-path serves the document.
+variables make up to 2^k plans: a document keeps the `MAX_VARIANTS` it used
+last (a combination evicted is planned again when it comes back), so a
+document with many condition variables is planned too, in bounded memory.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 
-MAX_CONDITION_VARIABLES = 5  # 32 plans per document at most
+MAX_VARIANTS = 32  # plans kept per document, the most recently used
 CONDITIONS = frozenset({"include", "skip"})
 
 
@@ -80,7 +82,7 @@ class Variants:
     operation: OperationDefinitionNode
     names: tuple[str, ...]
     build: Callable[[VariableValues], Any]  # a Plan, or None when that shape is not plannable
-    plans: dict[tuple[bool, ...], Any] = field(default_factory=dict)
+    plans: OrderedDict[tuple[bool, ...], Any] = field(default_factory=OrderedDict)
     plain_variables: Any = None  # graph/planned/variables.py caches the signatures here, as on a Plan
 
     def pick(self, variables: VariableValues) -> Any:
@@ -88,6 +90,10 @@ class Variants:
         values = tuple(variables.coerced.get(name) for name in self.names)
         if not all(type(value) is bool for value in values):
             return None
-        if values not in self.plans:
-            self.plans[values] = self.build(variables)
-        return self.plans[values]
+        if values in self.plans:
+            self.plans.move_to_end(values)
+            return self.plans[values]
+        plan = self.plans[values] = self.build(variables)
+        if len(self.plans) > MAX_VARIANTS:
+            self.plans.popitem(last=False)
+        return plan

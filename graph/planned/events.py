@@ -38,8 +38,7 @@ from graphql.execution.values import VariableValues
 from db.pool import Database
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
-from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
-from graph.planned.executor import knows
+from graph.planned.conditions import Variants, condition_variables
 from graph.planned.plan import NotPlannable, Plan, build_event_plan
 
 if TYPE_CHECKING:
@@ -149,8 +148,6 @@ class EventPlans:
     def _build(self, info: GraphQLResolveInfo) -> Any:
         operation, fragments = info.operation, info.fragments
         names = condition_variables(operation, fragments)
-        if len(names) > MAX_CONDITION_VARIABLES:
-            return _UNPLANNABLE
         if names:
             return Variants(operation, names, lambda variables: self._plan_with(info, variables))
         plan = self._plan_with(info, None)
@@ -158,7 +155,7 @@ class EventPlans:
 
     def _plan_with(self, info: GraphQLResolveInfo, variables: VariableValues | None) -> Plan | None:
         try:
-            return build_event_plan(self._schema, info.operation, info.fragments, knows, variables)
+            return build_event_plan(self._schema, info.operation, info.fragments, json_sql.serves, variables)
         except NotPlannable as reason:
             log.debug("subscription not planned: %s", reason)
             return None

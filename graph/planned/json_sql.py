@@ -1,10 +1,12 @@
 """One SQL statement that builds a planned query's whole `data` as JSON text in PostgreSQL.
 
-For a plan whose every field is pure data (columns, related rows, counts,
-pages, the viewer's own rows), the selection becomes one SELECT of nested
-`json_build_object`/`json_agg` subqueries, as PostGraphile does: one round
-trip, one snapshot, and no Python object per field. The text PostgreSQL
-returns is passed through to the response unparsed (orjson.Fragment).
+Every plan becomes one SELECT of nested `json_build_object`/`json_agg`
+subqueries, as PostGraphile does: one round trip, one snapshot, and no
+Python object per field. The text PostgreSQL returns is passed through to
+the response unparsed (orjson.Fragment). What each field reads, and how it
+joins its parent, comes from its declaration in db/catalog.py (the same
+declaration the general path's loaders run); this module only composes the
+declarations' fragments in the plan's shape and formats values.
 
 What comes out must equal the general path's answer, so every value is
 formatted here as the general path formats it: global IDs are base64 of
@@ -17,29 +19,74 @@ compares both paths on generated documents.
 
 No request value becomes SQL text: response keys, type names, limits,
 cursors, filters and usernames are all `$n` parameters. The text is made
-of this module's constant fragments, composed in the plan's shape.
+of this module's and the catalog's constant fragments.
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from db.articles import ARTICLE_COLUMNS, ARTICLE_FILTER, AUTHORED_ORDER, FAVORITED_ORDER, FEED_ORDER, ORDERS
-from db.articles import ArticleOrder as DbArticleOrder
-from db.comments import COMMENT_COLUMNS, COMMENTS_ORDER
+from db import catalog
+from db.fields import (
+    ByGlobalId,
+    Children,
+    Column,
+    CountOf,
+    FollowedRows,
+    GlobalId,
+    Lookup,
+    Ranked,
+    Related,
+    RootList,
+    SameRow,
+    Values,
+    ViewerLink,
+    ViewerRow,
+)
 from db.keyset import SortKey, Window
 from db.pool import Database
-from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER, USER_COLUMNS, USERS_ORDER
 from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan, Plan
 from graph.relay.pagination import MAX_PAGE_SIZE
 
-# PostgreSQL functions take at most 100 arguments: 50 keys per object.
+# PostgreSQL functions take at most 100 arguments: 50 keys per json_build_object call.
 MAX_KEYS = 50
+# The Relay shapes every connection shares; their fields are the same for every list the catalog declares.
+CONNECTION_FIELDS = frozenset({"edges", "pageInfo", "totalCount"})
+EDGE_FIELDS = frozenset({"cursor", "node"})
+PAGE_INFO_FIELDS = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
+
+
+# What a nested field whose arguments the general path refuses (`comments(after: "junk")`) answers in
+# the statement: the general path refuses it only when it resolves the field, which it does only for
+# rows that exist, so the error cannot be told before the statement runs. An answer holding this value
+# (random per process: no row holds it) is handed to the general path, which words the error; one
+# without it is right as it is (no row reached the field).
+REFUSED_HERE = "planner-refused-" + secrets.token_hex(16)
+
+
+class Built(NamedTuple):
+    """A statement for one request: its text, its parameters, and whether its answer may hold REFUSED_HERE."""
+
+    text: str
+    params: list[Any]
+    refusals: bool
 
 
 class NotCompilable(Exception):
-    """The plan needs something one statement cannot say; the planned executor serves it."""
+    """The plan names a field no declaration in db/catalog.py covers (the planner never plans one)."""
+
+
+def serves(type_name: str, field_name: str) -> bool:
+    """Whether one statement can answer `field_name` on `type_name`: the catalog declares it, or it is Relay's."""
+    if (type_name, field_name) in catalog.FIELDS:
+        return True
+    if type_name.endswith("Connection"):
+        return field_name in CONNECTION_FIELDS
+    if type_name.endswith("Edge"):
+        return field_name in EDGE_FIELDS
+    return type_name == "PageInfo" and field_name in PAGE_INFO_FIELDS
 
 
 async def run(db: Database, sql: str, params: list[Any]) -> str:
@@ -54,128 +101,28 @@ async def run_object(db: Database, sql: str, params: list[Any]) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A list of rows: the table(s) and condition (`{parent}` is the parent row's alias), and its order."""
+    """A list of rows as the planner reads them: FROM/WHERE (`{parent}` the parent row), count, and order."""
 
     node_type: str
     columns: str
     rows: str
     count: str
     key: SortKey
+    # Filter values by their placeholder (`{tag}`...), made parameters only where the text uses them.
+    fills: tuple[tuple[str, Any], ...] = ()
 
 
-SOURCES: dict[tuple[str, str], Source] = {
-    ("Article", "comments"): Source(
-        "Comment",
-        COMMENT_COLUMNS,
-        "comments c WHERE c.article_id = {parent}.id",
-        "comments c WHERE c.article_id = {parent}.id",
-        COMMENTS_ORDER,
-    ),
-    ("User", "articles"): Source(
-        "Article",
-        ARTICLE_COLUMNS,
-        "articles a WHERE a.author_id = {parent}.id",
-        "articles a WHERE a.author_id = {parent}.id",
-        AUTHORED_ORDER,
-    ),
-    ("User", "favoriteArticles"): Source(
-        "Article",
-        f"{ARTICLE_COLUMNS}, f.created_at AS favorited_at",
-        "favorites f JOIN articles a ON a.id = f.article_id WHERE f.user_id = {parent}.id",
-        "favorites f WHERE f.user_id = {parent}.id",
-        FAVORITED_ORDER,
-    ),
-    ("User", "followers"): Source(
-        "User",
-        f"{USER_COLUMNS}, f.created_at AS followed_at",
-        "follows f JOIN users u ON u.id = f.follower_id WHERE f.followee_id = {parent}.id",
-        "follows f WHERE f.followee_id = {parent}.id",
-        FOLLOWERS_ORDER,
-    ),
-    ("User", "following"): Source(
-        "User",
-        f"{USER_COLUMNS}, f.created_at AS followed_at",
-        "follows f JOIN users u ON u.id = f.followee_id WHERE f.follower_id = {parent}.id",
-        "follows f WHERE f.follower_id = {parent}.id",
-        FOLLOWING_ORDER,
-    ),
-    # Per followed author, its newest rows first, then merged: with the
-    # follower as an outer reference, a plain IN lets the planner walk every
-    # article backwards (23 ms for 20 rows here instead of 1).
-    ("Viewer", "feed"): Source(
-        "Article",
-        "a.*",
-        "follows fl CROSS JOIN LATERAL ("
-        f" SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.author_id = fl.followee_id AND {{boundary}}"
-        " ORDER BY {order} LIMIT {limit} + 1) a WHERE fl.follower_id = {parent}.id",
-        "articles a WHERE a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = {parent}.id)",
-        FEED_ORDER,
-    ),
-    ("Query", "users"): Source("User", USER_COLUMNS, "users u WHERE true", "users u", USERS_ORDER),
-}
-ARTICLE_SOURCES = {
-    (order, filtered): Source(
-        "Article",
-        ARTICLE_COLUMNS,
-        "articles a WHERE " + (ARTICLE_FILTER if filtered else "true"),
-        "articles a" + (" WHERE " + ARTICLE_FILTER if filtered else ""),
-        key,
-    )
-    for order, key in ORDERS.items()
-    for filtered in (False, True)
-}
-
-# Leaves, as SQL over a row alias `{r}`.
+# DateTime as Python's isoformat() of a UTC time, over a value `{v}`.
 _DATETIME = (
     "to_char({v} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
     " || CASE WHEN date_trunc('second', {v} AT TIME ZONE 'UTC') = {v} AT TIME ZONE 'UTC' THEN ''"
     " ELSE to_char({v} AT TIME ZONE 'UTC', '.US') END || '+00:00'"
 )
-_COLUMNS = {
-    "Article": {
-        "slug": "slug",
-        "title": "title",
-        "description": "description",
-        "body": "body",
-        "favoritesCount": "favorites_count",
-    },
-    "User": {"username": "username", "bio": "bio", "image": "image"},
-    "Comment": {"body": "body"},
-    "Tag": {"name": "name", "articlesCount": "articles_count"},
-    "Viewer": {"email": "email"},
-}
-_DATETIMES = {
-    "Article": {"createdAt": "created_at", "updatedAt": "updated_at"},
-    "User": {"createdAt": "created_at"},
-    "Comment": {"createdAt": "created_at", "updatedAt": "updated_at"},
-}
-_SCALAR_SUBQUERIES = {
-    ("Article", "tags"): (
-        "(SELECT coalesce(json_agg(t.name ORDER BY t.name), '[]'::json)"
-        " FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = {r}.id)"
-    ),
-    ("User", "followersCount"): "(SELECT count(*) FROM follows WHERE followee_id = {r}.id)",
-    ("User", "followingCount"): "(SELECT count(*) FROM follows WHERE follower_id = {r}.id)",
-}
-_VIEWER_MEMBERSHIP = {
-    (
-        "Article",
-        "viewerHasFavorited",
-    ): "EXISTS (SELECT 1 FROM favorites WHERE user_id = {viewer} AND article_id = {r}.id)",
-    (
-        "User",
-        "viewerIsFollowing",
-    ): "EXISTS (SELECT 1 FROM follows WHERE follower_id = {viewer} AND followee_id = {r}.id)",
-}
-_RELATED = {
-    ("Article", "author"): ("users", "author_id"),
-    ("Comment", "author"): ("users", "author_id"),
-    ("Comment", "article"): ("articles", "article_id"),
-}
-_NODE_TABLES = {"Article": "articles", "User": "users", "Comment": "comments"}  # a Node type's rows, by id
-_NODE_TYPES = frozenset(_NODE_TABLES)
-_KEYED_TABLES = {**_NODE_TABLES, "Viewer": "users"}  # a row by id: Node types, and the viewer's own row
-_CONNECTIONS = frozenset({"ArticleConnection", "UserConnection", "CommentConnection"})
+
+
+def _source(declared: Children | FollowedRows) -> Source:
+    columns = f"{declared.alias}.*" if isinstance(declared, FollowedRows) else declared.columns
+    return Source(declared.node_type, columns, declared.rows_sql, declared.count_sql, declared.order)
 
 
 def _viewer_of(viewer_id: int | None, _variables: Any) -> int | None:
@@ -186,8 +133,8 @@ def _timestamp_micros(value: str) -> str:
     return f"(extract(epoch FROM {value}) * 1000000)::bigint"
 
 
-def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> tuple[str, list[Any]]:
-    """The statement text and parameters answering `plan`; NotCompilable or Fallback when it cannot.
+def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> Built:
+    """The statement answering `plan`; Fallback when the general path refuses a root field's arguments.
 
     Most plans build the same statement on every request but for a few
     values: the viewer's id, and variables that only name the row to look
@@ -200,25 +147,22 @@ def statement_for(plan: Plan, viewer_id: int | None, variables: Any) -> tuple[st
         plan.statement_reusable = all(_reusable(field) for field in plan.fields)
     if not plan.statement_reusable:
         statement = JsonStatement(viewer_id, variables)
-        return statement.build(plan.fields), statement.params
+        return Built(statement.build(plan.fields), statement.params, statement.refusals)
     built = plan.statements.get(viewer_id is None)
     if built is None:
         statement = JsonStatement(viewer_id, variables)
-        try:
-            built = (statement.build(plan.fields), statement.params, statement.slots)
-        except NotCompilable as reason:
-            built = reason
+        built = (statement.build(plan.fields), statement.params, statement.slots, statement.refusals)
         plan.statements[viewer_id is None] = built
-    if isinstance(built, NotCompilable):
-        raise built
-    text, params, slots = built
+    text, params, slots, refusals = built
     params = list(params)
     for index, value_of in slots:
         params[index] = value_of(viewer_id, variables)
-    return text, params
+    return Built(text, params, refusals)
 
 
-_LOOKUPS = {"user": "username", "article": "slug"}  # root fields and the argument naming their row
+def _names_its_row(root: FieldPlan) -> bool:
+    """A root field whose arguments only say which row to read (`user(username:)`, `node(id:)`)."""
+    return isinstance(catalog.FIELDS.get(("Query", root.name)), Lookup | ByGlobalId)
 
 
 def _reusable(root: FieldPlan) -> bool:
@@ -229,7 +173,7 @@ def _reusable(root: FieldPlan) -> bool:
     def fixed(plan: FieldPlan) -> bool:
         return not plan.uses_variables and selection_fixed(plan)
 
-    if root.name in _LOOKUPS or root.name in ("node", "nodes"):
+    if _names_its_row(root):
         return selection_fixed(root)
     return fixed(root)
 
@@ -258,12 +202,12 @@ def keyed_statement(type_name: str, fields: list[FieldPlan], viewer_id: int | No
     each Node type's branch); `reusable(fields)` says whether the result
     serves every request of its plan (no variable steers it).
     """
-    statement = JsonStatement(viewer_id, variables)
+    statement = JsonStatement(viewer_id, variables, defer_refusals=False)
     statement.params.append(None)
     key = f"${len(statement.params)}::bigint"
     row = statement._alias()
     body = statement._object(type_name, fields, row)
-    text = f"SELECT (SELECT {body} FROM {_KEYED_TABLES[type_name]} {row} WHERE {row}.id = {key})::text"
+    text = f"SELECT (SELECT {body} FROM {catalog.ROWS[type_name].name} {row} WHERE {row}.id = {key})::text"
     return KeyedStatement(text, statement.params, statement.slots, 0)
 
 
@@ -288,9 +232,13 @@ def _node_ids(plan: FieldPlan) -> Callable[[int | None, Any], list[int]]:
 class JsonStatement:
     """The SQL text and its parameters for one execution of a plan."""
 
-    def __init__(self, viewer_id: int | None, variables: Any) -> None:
+    def __init__(self, viewer_id: int | None, variables: Any, *, defer_refusals: bool = True) -> None:
         self.viewer_id = viewer_id
         self.variables = variables
+        # Whether a nested field's refused arguments answer REFUSED_HERE (a query), or raise Fallback now
+        # (a mutation payload, compiled before the write: the general path then runs the whole operation).
+        self.defer_refusals = defer_refusals
+        self.refusals = False
         self.params: list[Any] = []
         # Parameters each request fills in: (index in params, value from (viewer id, variables)).
         self.slots: list[tuple[int, Callable[[int | None, Any], Any]]] = []
@@ -326,103 +274,105 @@ class JsonStatement:
         return f"r{self._aliases}"
 
     def _object(self, type_name: str, fields: list[FieldPlan], row: str) -> str:
-        if len(fields) > MAX_KEYS:
-            raise NotCompilable(f"{len(fields)} keys on {type_name}")
-        parts = []
-        for plan in fields:
-            parts.append(self.param(plan.key, "text"))
-            parts.append(self._field(type_name, plan, row))
-        return f"json_build_object({', '.join(parts)})"
+        return self._json_object([(plan.key, self._field(type_name, plan, row)) for plan in fields])
+
+    def _json_object(self, pairs: list[tuple[str, str]]) -> str:
+        """A JSON object of (response key, SQL value) pairs, in their order.
+
+        One json_build_object call takes 50 pairs; a longer object (only an
+        operator who raises the alias limits allows one) is the calls' texts
+        spliced into one object, which keeps the keys in order.
+        """
+        calls = []
+        for start in range(0, max(len(pairs), 1), MAX_KEYS):
+            chunk = pairs[start : start + MAX_KEYS]
+            arguments = [part for key, value in chunk for part in (self.param(key, "text"), value)]
+            calls.append(f"json_build_object({', '.join(arguments)})")
+        if len(calls) == 1:
+            return calls[0]
+        inner = [f"substr(left({call}::text, -1), 2)" for call in calls[1:-1]]
+        spliced = " || ', ' || ".join([f"left({calls[0]}::text, -1)", *inner, f"substr({calls[-1]}::text, 2)"])
+        return f"({spliced})::json"
 
     def _field(self, type_name: str, plan: FieldPlan, row: str) -> str:
-        name = plan.name
-        if name == "__typename":
+        if plan.name == "__typename":
             return self.param(type_name, "text")
+        declared = catalog.FIELDS.get((type_name, plan.name))
         if type_name == "Query":
-            return self._root(plan)
-        if name == "id" and type_name in _NODE_TYPES:
+            return self._root(plan, declared)
+        if isinstance(declared, GlobalId):
             return f"encode(convert_to({self.param(type_name + ':', 'text')} || {row}.id, 'UTF8'), 'base64')"
-        column = _COLUMNS.get(type_name, {}).get(name)
-        if column is not None:
-            return f"{row}.{column}"
-        column = _DATETIMES.get(type_name, {}).get(name)
-        if column is not None:
-            return _DATETIME.replace("{v}", f"{row}.{column}")
-        subquery = _SCALAR_SUBQUERIES.get((type_name, name))
-        if subquery is not None:
-            return subquery.replace("{r}", row)
-        membership = _VIEWER_MEMBERSHIP.get((type_name, name))
-        if membership is not None:
+        if isinstance(declared, Column):
+            value = f"{row}.{declared.column}"
+            return _DATETIME.replace("{v}", value) if declared.datetime else value
+        if isinstance(declared, Values):
+            return declared.expression.replace("{r}", row)
+        if isinstance(declared, CountOf):
+            return f"(SELECT count(*) FROM {declared.children.count_sql.replace('{parent}', row)})"
+        if isinstance(declared, ViewerLink):
             if self.viewer_id is None:
                 return "false"
-            return membership.replace("{viewer}", self._viewer()).replace("{r}", row)
-        related = _RELATED.get((type_name, name))
-        if related is not None:
-            table, column = related
+            return declared.expression.replace("{viewer}", self._viewer()).replace("{r}", row)
+        if isinstance(declared, Related):
             child = self._alias()
             body = self._object(plan.type_name, plan.children, child)
-            return f"(SELECT {body} FROM {table} {child} WHERE {child}.id = {row}.{column})"
-        if (type_name, name) == ("Viewer", "user"):
-            return self._object("User", plan.children, row)
-        source = SOURCES.get((type_name, name))
-        if source is not None:
-            return self._connection(source, plan, row)
-        raise NotCompilable(f"{type_name}.{name}")
+            table = catalog.NODES[declared.node_type].name
+            return f"(SELECT {body} FROM {table} {child} WHERE {child}.id = {row}.{declared.foreign_key})"
+        if isinstance(declared, SameRow):
+            return self._object(declared.type_name, plan.children, row)
+        if isinstance(declared, Children | FollowedRows):
+            return self._connection(_source(declared), plan, row)
+        raise NotCompilable(f"{type_name}.{plan.name}")
 
-    def _root(self, plan: FieldPlan) -> str:
-        name = plan.name
-        if name == "articles":
-            args = field_args(plan, self.variables)
-            order = DbArticleOrder[getattr(args.get("orderBy"), "name", args.get("orderBy")) or "NEWEST"]
-            where = article_filter(args)
-            source = ARTICLE_SOURCES[(order, not where.is_empty)]
-            rows, count = source.rows, source.count
-            if not where.is_empty:
-                tag, author, favorited, search = where.params()
-                for placeholder, value in (
-                    ("{tag}", tag),
-                    ("{author}", author),
-                    ("{favorited}", favorited),
-                    ("{search}", search),
-                ):
-                    rows = rows.replace(placeholder, self.param(value, "text"))
-                    count = count.replace(placeholder, self.param(value, "text"))
-            return self._connection(Source(source.node_type, source.columns, rows, count, source.key), plan, "")
-        if name == "users":
-            return self._connection(SOURCES[("Query", "users")], plan, "")
-        if name in ("node", "nodes"):
-            return self._nodes(plan)
-        if name in ("user", "article", "viewer"):
+    def _root(self, plan: FieldPlan, declared: Any) -> str:
+        if isinstance(declared, RootList):
+            return self._root_list(plan, declared)
+        if isinstance(declared, ByGlobalId):
+            return self._nodes(plan, declared)
+        if isinstance(declared, Lookup):
             row = self._alias()
-            if name in _LOOKUPS:
-                argument = _LOOKUPS[name]
-                value = field_args(plan, self.variables)[argument]
-                placeholder = self.slot(value, "text", lambda _, variables: field_args(plan, variables)[argument])
-                if name == "user":
-                    condition, table = f"lower({row}.username) = lower({placeholder})", "users"
-                else:
-                    condition, table = f"{row}.slug = {placeholder}", "articles"
-            else:
-                if self.viewer_id is None:
-                    return "NULL::json"
-                condition = f"{row}.id = {self._viewer()}"
-                table = "users"
-            return f"(SELECT {self._object(plan.type_name, plan.children, row)} FROM {table} {row} WHERE {condition})"
-        if name == "tags":
-            first = field_args(plan, self.variables).get("first")
-            first = 20 if first is None else first
-            if not 0 <= first <= MAX_PAGE_SIZE:
-                raise Fallback("first out of range")
+            argument = declared.argument
+            value = field_args(plan, self.variables)[argument]
+            placeholder = self.slot(value, "text", lambda _, variables: field_args(plan, variables)[argument])
+            condition = declared.condition.replace("{r}", row).replace("{value}", placeholder)
+            body = self._object(plan.type_name, plan.children, row)
+            return f"(SELECT {body} FROM {declared.table.name} {row} WHERE {condition})"
+        if isinstance(declared, ViewerRow):
+            if self.viewer_id is None:
+                return "NULL::json"
             row = self._alias()
-            return (
-                f"(SELECT coalesce(json_agg({self._object('Tag', plan.children, row)}"
-                f" ORDER BY {row}.articles_count DESC, {row}.name ASC), '[]'::json)"
-                " FROM (SELECT name, articles_count FROM tags WHERE articles_count > 0"
-                f" ORDER BY articles_count DESC, name ASC LIMIT {self.param(first, 'int')}) {row})"
-            )
-        raise NotCompilable(f"Query.{name}")
+            body = self._object(plan.type_name, plan.children, row)
+            return f"(SELECT {body} FROM {declared.table.name} {row} WHERE {row}.id = {self._viewer()})"
+        if isinstance(declared, Ranked):
+            return self._ranked(plan, declared)
+        raise NotCompilable(f"Query.{plan.name}")
 
-    def _nodes(self, plan: FieldPlan) -> str:
+    def _root_list(self, plan: FieldPlan, declared: RootList) -> str:
+        """A root connection: its order argument picks the keyset, its filter (if any) the condition."""
+        args = field_args(plan, self.variables)
+        if len(declared.orders) == 1:
+            order = next(iter(declared.orders))
+        else:
+            order = catalog.ArticleOrder[getattr(args.get("orderBy"), "name", args.get("orderBy")) or "NEWEST"]
+        values = article_filter(args).params() if declared.filter_names else ()
+        filtered = any(value is not None for value in values)
+        fills = tuple(zip(declared.filter_names, values, strict=True)) if filtered else ()
+        rows, count = declared.rows_sql[filtered], declared.count_sql[filtered]
+        source = Source(declared.node_type, declared.columns, rows, count, declared.orders[order], fills)
+        return self._connection(source, plan, "")
+
+    def _ranked(self, plan: FieldPlan, declared: Ranked) -> str:
+        first = field_args(plan, self.variables).get("first")
+        first = declared.default_first if first is None else first
+        if not 0 <= first <= MAX_PAGE_SIZE:
+            raise Fallback("first out of range")  # the general path words the error
+        row = self._alias()
+        rows = declared.rows_sql.replace("{limit}", self.param(first, "int"))
+        body = self._object(declared.type_name, plan.children, row)
+        order = declared.outer_order.replace("{r}", row)
+        return f"(SELECT coalesce(json_agg({body} ORDER BY {order}), '[]'::json) FROM ({rows}) {row})"
+
+    def _nodes(self, plan: FieldPlan, declared: ByGlobalId) -> str:
         """`node(id:)` or `nodes(ids:)`: each ID's row, as the object its type's selection makes, or null.
 
         The IDs are decoded in Python as the general path decodes them
@@ -432,57 +382,65 @@ class JsonStatement:
         keys = node_keys(plan, self.variables)
         types = self.slot([type_name for type_name, _ in keys], "text[]", _node_types(plan))
         ids = self.slot([key for _, key in keys], "bigint[]", _node_ids(plan))
-        if plan.name == "node":
-            return self._node_case(plan, f"({types})[1]", f"({ids})[1]")
+        if not declared.many:
+            return self._node_case(plan, declared, f"({types})[1]", f"({ids})[1]")
         row = self._alias()
-        case = self._node_case(plan, f"{row}.t", f"{row}.k")
+        case = self._node_case(plan, declared, f"{row}.t", f"{row}.k")
         return (
             f"(SELECT coalesce(json_agg({case} ORDER BY {row}.n), '[]'::json)"
             f" FROM unnest({types}, {ids}) WITH ORDINALITY AS {row}(t, k, n))"
         )
 
-    def _node_case(self, plan: FieldPlan, type_sql: str, key_sql: str) -> str:
+    def _node_case(self, plan: FieldPlan, declared: ByGlobalId, type_sql: str, key_sql: str) -> str:
         """The object for a (type, key) pair; only the branch of its type runs."""
         branches = []
         for type_name, fields in plan.by_type.items():
-            table = _NODE_TABLES.get(type_name)
-            if table is None:
-                raise NotCompilable(f"Node type {type_name}")
             row = self._alias()
             body = self._object(type_name, fields, row)
-            lookup = f"(SELECT {body} FROM {table} {row} WHERE {row}.id = {key_sql})"
+            lookup = f"(SELECT {body} FROM {declared.tables[type_name].name} {row} WHERE {row}.id = {key_sql})"
             branches.append(f"WHEN {self.param(type_name, 'text')} THEN {lookup}")
         return f"CASE {type_sql} {' '.join(branches)} END"
 
     def _connection(self, source: Source, plan: FieldPlan, parent: str) -> str:
         """A page of `source` as the connection object `plan` selects."""
-        page = _Page(window(plan, self.variables, source.key), source.key)
+        try:
+            page = _Page(window(plan, self.variables, source.key), source.key)
+        except Fallback:
+            if not parent or not self.defer_refusals:
+                raise  # a root field is always resolved: the general path's error, now
+            self.refusals = True
+            return self.param(REFUSED_HERE, "text")
         more_field = "hasPreviousPage" if page.window.backward else "hasNextPage"
         wants_more = _selects(plan, "pageInfo", more_field)
         if wants_more or _selects(plan, "edges") or _selects(plan, "pageInfo", "startCursor", "endCursor"):
             self._read_rows(page, source, parent, wants_more)
-        if len(plan.children) > MAX_KEYS:
-            raise NotCompilable("too many keys on a connection")
         values = []
         for child in plan.children:
-            values.append(self.param(child.key, "text"))
             if child.name == "__typename":
-                values.append(self.param(plan.type_name, "text"))
+                value = self.param(plan.type_name, "text")
             elif child.name == "edges":
                 column = f"e{len(page.aggregates)}"
                 edge = self._edge(child, page.rows, page.key, source.node_type)
                 page.aggregates.append(f"json_agg({edge} {page.in_order} AS {column}")
-                values.append(f"coalesce(p.{column}, '[]'::json)")
+                value = f"coalesce(p.{column}, '[]'::json)"
             elif child.name == "totalCount":
-                values.append(f"(SELECT count(*) FROM {source.count.replace('{parent}', parent)})")
+                value = f"(SELECT count(*) FROM {self._filled(source.count, source).replace('{parent}', parent)})"
             elif child.name == "pageInfo":
-                values.append(self._page_info(child, page))
+                value = self._page_info(child, page)
             else:
                 raise NotCompilable(f"{plan.type_name}.{child.name}")
+            values.append((child.key, value))
+        connection = self._json_object(values)
         if not page.rows:  # totalCount and what the arguments alone say
-            return f"json_build_object({', '.join(values)})"
+            return connection
         page_sql = f"SELECT {', '.join(page.aggregates)} FROM ({page.inner}) {page.rows}"
-        return f"(SELECT json_build_object({', '.join(values)}) FROM ({page_sql}) p)"
+        return f"(SELECT {connection} FROM ({page_sql}) p)"
+
+    def _filled(self, text: str, source: Source) -> str:
+        """`text` with the source's filter values as parameters (a value never used is no parameter)."""
+        for name, value in source.fills:
+            text = text.replace("{" + name + "}", self.param(value, "text"))
+        return text
 
     def _read_rows(self, page: "_Page", source: Source, parent: str, wants_more: bool) -> None:
         key, window_ = page.key, page.window
@@ -494,7 +452,8 @@ class JsonStatement:
         ]
         boundary, order = key.clauses(window_.backward, bounds)
         rows = (
-            source.rows.replace("{parent}", parent)
+            self._filled(source.rows, source)
+            .replace("{parent}", parent)
             .replace("{boundary}", boundary)
             .replace("{order}", order)
             .replace("{limit}", limit)
@@ -517,20 +476,18 @@ class JsonStatement:
             page.in_order += ")"
 
     def _edge(self, plan: FieldPlan, row: str, key: SortKey, node_type: str) -> str:
-        if len(plan.children) > MAX_KEYS:
-            raise NotCompilable("too many keys on an edge")
         parts = []
         for child in plan.children:
-            parts.append(self.param(child.key, "text"))
             if child.name == "__typename":
-                parts.append(self.param(plan.type_name, "text"))
+                value = self.param(plan.type_name, "text")
             elif child.name == "cursor":
-                parts.append(self._cursor(key, row))
+                value = self._cursor(key, row)
             elif child.name == "node":
-                parts.append(self._object(node_type, child.children, row))
+                value = self._object(node_type, child.children, row)
             else:
                 raise NotCompilable(f"{plan.type_name}.{child.name}")
-        return f"json_build_object({', '.join(parts)})"
+            parts.append((child.key, value))
+        return self._json_object(parts)
 
     def _cursor(self, key: SortKey, row: str) -> str:
         values = []
@@ -546,16 +503,13 @@ class JsonStatement:
         more = f"p.n > {page.limit}"
         cursors = None
         parts = []
-        if len(plan.children) > MAX_KEYS:
-            raise NotCompilable("too many keys on pageInfo")
         for child in plan.children:
-            parts.append(self.param(child.key, "text"))
             if child.name == "__typename":
-                parts.append(self.param("PageInfo", "text"))
+                value = self.param("PageInfo", "text")
             elif child.name == "hasNextPage":
-                parts.append(self.param(page.window.cursor is not None, "boolean") if backward else more)
+                value = self.param(page.window.cursor is not None, "boolean") if backward else more
             elif child.name == "hasPreviousPage":
-                parts.append(more if backward else self.param(page.window.cursor is not None, "boolean"))
+                value = more if backward else self.param(page.window.cursor is not None, "boolean")
             elif child.name in ("startCursor", "endCursor"):
                 if cursors is None:
                     cursors = f"c{len(page.aggregates)}"
@@ -563,10 +517,11 @@ class JsonStatement:
                         f"array_agg({self._cursor(page.key, page.rows)} {page.in_order} AS {cursors}"
                     )
                 index = "1" if child.name == "startCursor" else f"array_length(p.{cursors}, 1)"
-                parts.append(f"p.{cursors}[{index}]")
+                value = f"p.{cursors}[{index}]"
             else:
                 raise NotCompilable(f"PageInfo.{child.name}")
-        return f"json_build_object({', '.join(parts)})"
+            parts.append((child.key, value))
+        return self._json_object(parts)
 
 
 @dataclass(slots=True)

@@ -2,9 +2,10 @@
 
 A plan is built once per document and operation name (and, for @include
 and @skip naming variables, per combination of their values:
-graph/planned/conditions.py) and cached. Only what the planned executor
-knows is planned; anything else (subscriptions, fields without a planned
-resolver) makes the document unplannable, and it runs on the general path.
+graph/planned/conditions.py) and cached. Every field db/catalog.py declares
+is planned (`json_sql.serves`); subscriptions, introspection fields and
+unknown directives make the document unplannable, and it runs on the
+general path.
 A field of an abstract type (`node`, `nodes`: the Node interface) is planned
 once per object type it may resolve to. A mutation's plan holds, per
 mutation field, only its payload's objects (graph/planned/payloads.py).
@@ -78,7 +79,7 @@ def build_plan(
     known,
     variables: VariableValues | None = None,
 ) -> Plan:
-    """`known(type_name, field_name)` says whether the executor has a resolver for the field.
+    """`known(type_name, field_name)` says whether one statement can answer the field (`json_sql.serves`).
 
     `variables` decide the @include/@skip conditions that name one; without
     them only literal conditions may appear.

@@ -1,8 +1,12 @@
-"""Per-request DataLoaders: one batch function per key shape.
+"""Per-request DataLoaders, one per declaration in db/catalog.py that the general path batches.
 
 Built fresh for every request (aiodataloader binds to the running loop, and
 a cache must never outlive the request that filled it). Each batch borrows a
 pool connection for one statement, so sibling resolvers never share one.
+What a loader batches is the field's declaration (db/fields.py composes its
+statement), the same declaration the planner's one statement reads: a
+field's data access is written once. `Loaders.of(type, field)` gives the
+loader of any declared field; the names below are what resolvers call them.
 """
 
 import asyncio
@@ -12,7 +16,8 @@ from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
-from db import articles, comments, users
+from db import catalog
+from db.fields import Children, CountOf, Related, Table, Values, ViewerLink
 from db.keyset import Page, Window
 from db.pool import Database
 
@@ -82,36 +87,70 @@ def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int
     return SharedLoader(batch)
 
 
-# Viewer-independent loaders, each built from the request's Database.
-_PUBLIC: dict[str, Callable[[Database], DataLoader]] = {
-    "user": lambda db: _rows_by_id(users.users_by_ids, db),
-    "article": lambda db: _rows_by_id(articles.articles_by_ids, db),
-    "comment": lambda db: _rows_by_id(comments.comments_by_ids, db),
-    "article_tags": lambda db: _mapping(articles.tags_of_articles, db, []),
-    "follower_count": lambda db: _mapping(users.follower_counts, db, 0),
-    "following_count": lambda db: _mapping(users.following_counts, db, 0),
-    "authored_count": lambda db: _mapping(articles.authored_counts, db, 0),
-    "favorited_count": lambda db: _mapping(articles.favorited_counts, db, 0),
-    "comment_count": lambda db: _mapping(comments.comment_counts, db, 0),
-    "comments_page": lambda db: _pages(comments.comments_pages, db),
-    "authored_page": lambda db: _pages(articles.authored_pages, db),
-    "favorited_page": lambda db: _pages(articles.favorited_pages, db),
-    "followers_page": lambda db: _pages(users.followers_pages, db),
-    "following_page": lambda db: _pages(users.following_pages, db),
+# What a loader batches: a declaration, and which of its statements ("rows", "values", "page", "count").
+Batch = tuple[Any, str]
+
+
+def batch_of(declared: Any, part: str = "page") -> Batch:
+    """The batch a field's declaration loads through; fields reading the same statement share it."""
+    if isinstance(declared, Related):
+        return catalog.NODES[declared.node_type], "rows"
+    if isinstance(declared, CountOf):
+        return declared.children, "count"
+    if isinstance(declared, Table):
+        return declared, "rows"
+    if isinstance(declared, Values | ViewerLink):
+        return declared, "values"
+    if isinstance(declared, Children):
+        return declared, part
+    raise LookupError(f"{type(declared).__name__} is read by its resolver, not a loader")
+
+
+def _build(batch: Batch, db: Database, viewer_id: int | None) -> DataLoader | None:
+    declared, part = batch
+    if isinstance(declared, Table):
+        return _rows_by_id(declared.rows_by_ids, db)
+    if isinstance(declared, Values):
+        return _mapping(declared.of, db, [])
+    if isinstance(declared, ViewerLink):
+        return None if viewer_id is None else _membership(declared.among, db, viewer_id)
+    if part == "count":
+        return _mapping(declared.counts_of, db, 0)
+    return _pages(declared.pages_of, db)
+
+
+def _named(type_name: str, field_name: str, part: str = "page") -> Batch:
+    return batch_of(catalog.FIELDS[(type_name, field_name)], part)
+
+
+# The loaders by the names resolvers use.
+_NAMES: dict[str, Batch] = {
+    "user": (catalog.USERS, "rows"),
+    "article": (catalog.ARTICLES, "rows"),
+    "comment": (catalog.COMMENTS, "rows"),
+    "article_tags": _named("Article", "tags"),
+    "follower_count": _named("User", "followersCount"),
+    "following_count": _named("User", "followingCount"),
+    "authored_count": _named("User", "articles", "count"),
+    "favorited_count": _named("User", "favoriteArticles", "count"),
+    "comment_count": _named("Article", "comments", "count"),
+    "comments_page": _named("Article", "comments"),
+    "authored_page": _named("User", "articles"),
+    "favorited_page": _named("User", "favoriteArticles"),
+    "followers_page": _named("User", "followers"),
+    "following_page": _named("User", "following"),
+    "viewer_follows": _named("User", "viewerIsFollowing"),
+    "viewer_favorited": _named("Article", "viewerHasFavorited"),
 }
-PUBLIC_LOADERS = tuple(_PUBLIC)
-# Loaders keyed by what the viewer did; None without a viewer.
-_VIEWER: dict[str, Callable[[Database, int], DataLoader]] = {
-    "viewer_follows": lambda db, viewer_id: _membership(users.followed_by, db, viewer_id),
-    "viewer_favorited": lambda db, viewer_id: _membership(articles.favorited_among, db, viewer_id),
-}
+# Viewer-independent loaders (shared by subscribers handling one event); the rest are keyed by the viewer.
+PUBLIC_LOADERS = tuple(name for name, (declared, _) in _NAMES.items() if not isinstance(declared, ViewerLink))
 
 
 class Loaders:
     """Every loader a request may use; viewer-keyed ones exist only with a viewer.
 
     Each loader is built the first time it is used: a request uses a few of
-    the sixteen, and a mutation replaces them all after its write, so building
+    them, and a mutation replaces them all after its write, so building
     all of them up front cost more than most requests' resolvers (a sixth of
     the server's CPU on createArticle and favoriteArticle).
 
@@ -140,30 +179,46 @@ class Loaders:
         self._db = db
         self._viewer_id = viewer_id
         self._public = public
-        self._pending: dict[str, list[tuple[Any, Any]]] = {}  # primes for loaders not built yet
+        self._built: dict[tuple[int, str], DataLoader | None] = {}  # by (id of the declaration, part)
+        self._pending: dict[tuple[int, str], list[tuple[Any, Any]]] = {}  # primes for loaders not built yet
+
+    def of(self, type_name: str, field_name: str, part: str = "page") -> DataLoader | None:
+        """The loader of a field declared in db/catalog.py (`part="count"`: a connection's count)."""
+        return self._loader(_named(type_name, field_name, part))
+
+    def _loader(self, batch: Batch) -> DataLoader | None:
+        key = (id(batch[0]), batch[1])
+        if key in self._built:
+            return self._built[key]
+        if self._public is not None and not isinstance(batch[0], ViewerLink):
+            loader = self._public._loader(batch)
+        else:
+            loader = _build(batch, self._db, self._viewer_id)
+        self._built[key] = loader
+        if loader is not None:
+            for primed_key, value in self._pending.pop(key, ()):
+                loader.prime(primed_key, value)
+        return loader
 
     def __getattr__(self, name: str) -> Any:
-        """Called only for a loader not built yet: build it (or borrow the shared one) and keep it."""
-        if name in _PUBLIC:
-            loader = getattr(self._public, name) if self._public is not None else _PUBLIC[name](self._db)
-        elif name in _VIEWER:
-            loader = None if self._viewer_id is None else _VIEWER[name](self._db, self._viewer_id)
-        else:
+        """Called only for a name not looked up yet: its loader (built, or borrowed from `public`), kept."""
+        batch = _NAMES.get(name)
+        if batch is None:
             raise AttributeError(name)
+        loader = self._loader(batch)
         setattr(self, name, loader)
-        if loader is not None:
-            for key, value in self._pending.pop(name, ()):
-                loader.prime(key, value)
         return loader
 
     def _prime(self, name: str, key: Any, value: Any) -> None:
         """Prime a loader; one not built yet is primed when (if ever) it is."""
-        loader = self.__dict__.get(name)
-        if loader is not None:
-            loader.prime(key, value)
-        elif name not in self.__dict__:
-            self._pending.setdefault(name, []).append((key, value))
-
+        declared, part = _NAMES[name]
+        built_key = (id(declared), part)
+        if built_key in self._built:
+            loader = self._built[built_key]
+            if loader is not None:
+                loader.prime(key, value)
+        else:
+            self._pending.setdefault(built_key, []).append((key, value))
     def prime_user(self, row: Any) -> None:
         self._prime("user", row["id"], row)
 

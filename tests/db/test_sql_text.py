@@ -9,17 +9,19 @@ The rule, checked on the syntax tree of db/, graph/ and migrations/:
   whatever f-strings build them (`ARTICLE_COLUMNS`, db/keyset.py's
   templates) hold only text written in this repository. No `global`
   statement may rebind one later.
-- Three pass-throughs are allowed by name: db/pool.py's wrappers (and its
+- Four pass-throughs are allowed by name: db/pool.py's wrappers (and its
   tracing subclass) forward their `sql` parameter, db/keyset.py's `fetch_pages` runs the `statements`
   it is given (every call of `fetch_pages` must pass a module-level name),
+  db/fields.py's declarations run the statements they composed (`self.…`),
   and graph/planned/json_sql.py runs the statements it composed (a whole
   response, or one object of a mutation payload) from its
   constant fragments in the shape of a plan; every value in it, response
   keys included, is a `$n` parameter (tests/planned/test_json_sql.py checks that
   the text depends on the plan's shape only).
 - SQL text is composed at run time only in `SortKey.statements`/`_fill`
-  (db/keyset.py), from the key's constant columns and a template, and
-  `.statements(` may only be called at module level (so only at import).
+  (db/keyset.py), from the key's constant columns and a template, and in
+  the `__post_init__` of db/fields.py's declarations; `.statements(` and
+  those declarations may only be called at module level (so only at import).
 - No function body in db/ builds text that looks like SQL with an f-string,
   `.format`, `%` or `+`.
 """
@@ -35,8 +37,19 @@ SOURCES = sorted(path for folder in ("db", "graph", "migrations") for path in (R
 SQL_METHODS = {"execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare", "cursor", "copy_from_query"}
 TABLE_METHODS = {"copy_records_to_table", "copy_to_table", "copy_from_table"}
 GRAPHQL_RECEIVERS = {"schema", "planned"}  # schema.execute, the planned path's execute
-PASS_THROUGH = {("db/pool.py", "sql"), ("db/keyset.py", "statements"), ("graph/planned/json_sql.py", "sql")}
-COMPOSERS = {("db/keyset.py", "statements"), ("db/keyset.py", "_fill")}
+PASS_THROUGH = {
+    ("db/pool.py", "sql"),
+    ("db/keyset.py", "statements"),
+    ("db/fields.py", "self"),
+    ("graph/planned/json_sql.py", "sql"),
+}
+COMPOSERS = {("db/keyset.py", "statements"), ("db/keyset.py", "_fill"), ("db/fields.py", "__post_init__")}
+# db/fields.py's declaration kinds: each composes statements when made, so only module level may make one.
+DECLARATIONS = {
+    node.name
+    for node in ast.parse((ROOT / "db" / "fields.py").read_text()).body
+    if isinstance(node, ast.ClassDef)
+}
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|ORDER BY|VALUES)\b")
 
 
@@ -56,7 +69,8 @@ def module_names(tree: ast.Module) -> set[str]:
 
 
 def base_name(node: ast.expr) -> ast.Name | None:
-    while isinstance(node, ast.Subscript):
+    """The name an expression starts from: `PAGES[order][backward]`, `COMMENTS.by_ids`, `self.counts`."""
+    while isinstance(node, ast.Subscript | ast.Attribute):
         node = node.value
     return node if isinstance(node, ast.Name) else None
 
@@ -87,10 +101,15 @@ def violations(source: str, relative: str) -> list[str]:
         function = node.func
         name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
         receiver = function.value if isinstance(function, ast.Attribute) else None
-        if name == "statements" and isinstance(function, ast.Attribute) and id(node) in functions:
-            found.append(f"{where(node)} composes statements inside a function")
+        inside = functions.get(id(node))
+        if inside is not None and (relative, inside) not in COMPOSERS:
+            if name == "statements" and isinstance(function, ast.Attribute):
+                found.append(f"{where(node)} composes statements inside a function")
+            if name in DECLARATIONS and relative.startswith(("db/", "graph/")):
+                found.append(f"{where(node)} makes a field declaration inside a function")
         if name == "fetch_pages" and relative.startswith("db/") and relative != "db/keyset.py":
-            if len(node.args) < 2 or (base := base_name(node.args[1])) is None or base.id not in constants:
+            base = base_name(node.args[1]) if len(node.args) >= 2 else None
+            if base is None or (base.id not in constants and (relative, base.id) not in PASS_THROUGH):
                 found.append(f"{where(node)} passes fetch_pages statements that are not module-level")
         if receiver is None or name not in SQL_METHODS | TABLE_METHODS or not node.args:
             continue
@@ -160,6 +179,8 @@ def test_the_sources_checked_include_the_db_layer():
         'Q = "SELECT 1"\ndef f(x):\n    global Q\n    Q = x\n',
         "async def f(db, table):\n    await db.copy_records_to_table(table, records=[])\n",
         "async def f(db, key):\n    return await db.fetch(key.statements('SELECT {where}', 1)[False])\n",
+        "async def f(db, column):\n    return await Values('t', column, 'v').of(db, [1])\n",
+        "async def f(db, declared):\n    return await db.fetch(declared.batch, [1])\n",
     ],
 )
 def test_the_check_catches_sql_built_from_values(snippet):

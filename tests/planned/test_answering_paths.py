@@ -149,17 +149,19 @@ async def test_each_operation_of_a_batch_names_its_own_path(settings, caplog):
     assert counted == {(path, "query"): 1, ("general", "mutation"): 1, ("refused", "unknown"): 1}
 
 
-async def test_a_plan_the_one_statement_compiler_declines_is_answered_by_the_tiered_path(settings, conn, caplog):
+async def test_an_object_wider_than_one_json_build_object_call_is_planned_too(settings, conn, caplog):
     # More keys on one object than one json_build_object call takes: only with raised alias limits.
     author = await factories.user(conn)
-    keys = " ".join(f"k{n}: username" for n in range(MAX_KEYS + 1))
+    keys = " ".join(f"k{n}: username" for n in range(2 * MAX_KEYS + 1))
     query = f'query Wide {{ user(username: "{author["username"]}") {{ {keys} }} }}'
-    async with client_with(settings, max_query_aliases=100, max_query_field_repeats=100) as client:
+    async with client_with(settings, max_query_aliases=200, max_query_field_repeats=200) as client:
         with caplog.at_level(logging.INFO, logger="graph.request"):
             response = await client.post("/graphql", json={"query": query})
-    assert response.json()["data"]["user"]["k0"] == author["username"]
+    assert list(response.json()["data"]["user"]) == [f"k{n}" for n in range(2 * MAX_KEYS + 1)]
+    assert set(response.json()["data"]["user"].values()) == {author["username"]}
     (line,) = operation_lines(caplog)
-    assert line["path"] == ("tiered" if settings.planned_execution else "general")
+    assert line["path"] == planned_or_general(settings)
+    assert line["statements"] == 1
 
 
 async def test_websocket_subscriptions_count_by_their_events_path_when_started_and_refused_when_not(

@@ -18,6 +18,7 @@ from graph.planned.json_sql import MAX_KEYS, JsonStatement
 from graph.schema.build import schema
 from tests import factories
 from tests.planned.test_planned_equivalence import context_for, decoded
+from tests.read_fixtures import gid
 
 
 def built(query: str, viewer_id: int | None = None, variables: dict | None = None) -> JsonStatement:
@@ -81,15 +82,21 @@ async def test_timestamps_and_cursors_match(conn, db, settings, moment) -> None:
     assert decoded(planned) == general
 
 
-async def test_an_object_with_more_keys_than_one_call_takes_is_served_by_the_executor(conn, db, settings) -> None:
+@pytest.mark.parametrize("width", [MAX_KEYS + 1, 2 * MAX_KEYS, 2 * MAX_KEYS + 3])
+async def test_an_object_with_more_keys_than_one_call_takes_is_spliced_in_order(conn, db, settings, width) -> None:
     # Only an operator who raises the alias and repeat limits can ask for this many keys.
-    roomy = settings.model_copy(update={"max_query_aliases": 100, "max_query_field_repeats": 100})
+    roomy = settings.model_copy(update={"max_query_aliases": 400, "max_query_field_repeats": 400})
     author = await factories.user(conn)
-    keys = " ".join(f"k{n}: username" for n in range(MAX_KEYS + 1))
-    query = f'{{ user(username: "{author["username"]}") {{ {keys} }} }}'
+    await factories.article(conn, author["id"])
+    keys = " ".join(f"k{n}: {('username', 'bio', 'createdAt')[n % 3]}" for n in range(width))
+    edges = " ".join(f"e{n}: cursor" for n in range(width))
+    article_keys = keys.replace("username", "slug").replace("bio", "title")
+    query = f"""{{ user(username: "{author["username"]}") {{ {keys}
+      articles(first: 2) {{ edges {{ {edges} node {{ {article_keys} }} }} }} }} }}"""
     planned, general, execution = await answers(db, roomy, query)
-    assert execution.answered == {"tiered": 1}
-    assert planned == general
+    assert execution.answered == {"planned": 1}
+    assert list(decoded(planned)["user"]) == [*(f"k{n}" for n in range(width)), "articles"]
+    assert decoded(planned) == general
 
 
 async def test_the_answer_is_passed_through_as_json_text(conn, db, settings) -> None:
@@ -153,3 +160,30 @@ async def test_the_one_statement_is_awaited_by_the_request_itself(conn, db, sett
     assert decoded(data)["user"]["articles"]["edges"] == [{"node": {"title": "Alone"}}]
     with pytest.raises(AssertionError, match="shielding task"):
         await db.fetchval("SELECT 1")  # every other statement still runs in one
+
+
+async def test_refused_arguments_on_a_field_no_row_reaches_are_answered_as_the_general_path_does(
+    conn, db, settings
+) -> None:
+    # The general path refuses `after: "junk"` only when it resolves the field, that is, for a row.
+    author = await factories.user(conn)
+    nested = '... on User { username followers(after: "junk") { totalCount } }'
+    both_ways = "articles(first: 2, last: 2) { totalCount }"
+    nobody = f'{{ nodes(ids: []) {{ {nested} }} user(username: "nobody") {{ {both_ways} }} }}'
+    planned, general, execution = await answers(db, settings, nobody)
+    assert decoded(planned) == general == {"nodes": [], "user": None}
+    assert execution.answered == {"planned": 1}
+
+    somebody = f'{{ nodes(ids: ["{gid("User", author["id"])}"]) {{ {nested} }} }}'
+    execution = PlannedExecution(schema)
+    context = context_for(db, settings, None)
+    assert await execution.answer(somebody, None, None, context) is None  # a row reached it: handed back
+    refused = await schema.execute(somebody, context_value=context_for(db, settings, None))
+    assert [error.extensions["code"] for error in refused.errors] == ["BAD_USER_INPUT"]
+    assert execution.answered == {}
+
+
+async def test_a_filtered_connection_that_selects_nothing_sends_no_unused_parameter(conn, db, settings) -> None:
+    query = '{ articles(filter: { tag: "x" }) { __typename @skip(if: true) } }'
+    planned, general, execution = await answers(db, settings, query)
+    assert decoded(planned) == general == {"articles": {}}

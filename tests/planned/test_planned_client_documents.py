@@ -22,7 +22,7 @@ from db.seed import SeedSize, seed
 from graph.auth.tokens import Tokens, signing_secret
 from graph.auth.viewer import ViewerIdentity
 from graph.planned import PlannedExecution
-from graph.planned.conditions import MAX_CONDITION_VARIABLES
+from graph.planned.conditions import MAX_VARIANTS
 from graph.schema.build import schema
 from graph.schema.context import Context
 from tests import factories
@@ -143,9 +143,9 @@ def context_for(db, settings, viewer_id: int | None) -> Context:
     return context
 
 
-@pytest.fixture(params=[True, False], ids=["one-statement", "executor"])
-def execution(request) -> PlannedExecution:
-    return PlannedExecution(schema, json_sql=request.param)
+@pytest.fixture
+def execution() -> PlannedExecution:
+    return PlannedExecution(schema)
 
 
 async def compare(db, settings, execution: PlannedExecution, query: str, variables: dict[str, Any], viewer_id=None):
@@ -178,8 +178,7 @@ async def test_the_article_page_with_comments_behind_include_is_one_statement(
         if with_comments:
             assert len(planned["article"]["comments"]["edges"]) == 10
             assert general_statements > 1  # before the planner served @include: the general path's count
-        if execution._json_sql:
-            assert statements == 1
+        assert statements == 1
 
 
 async def test_condition_values_pick_a_cached_plan_and_statement(seeded, db, settings) -> None:
@@ -205,7 +204,7 @@ async def test_conditions_on_fields_spreads_and_inline_fragments(seeded, db, set
     assert ("favoritesCount" in node) is b and ("slug" in node) is not b and ("author" in node) is a
     assert "title" in node and "body" not in node and "description" not in node
     assert ("totalCount" in planned["articles"]) is (a and not b)
-    assert statements == 1 or not execution._json_sql
+    assert statements == 1
 
 
 async def test_every_field_skipped_leaves_empty_objects(seeded, db, settings, execution) -> None:
@@ -219,12 +218,18 @@ async def test_a_condition_that_is_not_a_boolean_is_handed_back(seeded, db, sett
     assert planned is None and general.errors
 
 
-async def test_too_many_condition_variables_are_handed_back(seeded, db, settings) -> None:
-    names = [f"c{i}" for i in range(MAX_CONDITION_VARIABLES + 1)]
+async def test_many_condition_variables_are_planned_in_a_bounded_cache(seeded, db, settings) -> None:
+    names = [f"c{i}" for i in range(8)]  # 256 combinations
     fields = " ".join(f"{name}: name @include(if: ${name})" for name in names)
     query = f"query({', '.join(f'${name}: Boolean!' for name in names)}) {{ tags {{ {fields} }} }}"
-    planned, general, *_ = await compare(db, settings, PlannedExecution(schema), query, dict.fromkeys(names, True))
-    assert planned is None and not general.errors
+    execution = PlannedExecution(schema)
+    for combination in range(MAX_VARIANTS + 8):
+        values = {name: bool(combination >> bit & 1) for bit, name in enumerate(names)}
+        planned, general, statements, _ = await compare(db, settings, execution, query, values)
+        assert planned is not None and statements == 1 and planned["tags"]
+        assert all(set(tag) == {name for name in names if values[name]} for tag in planned["tags"])
+    assert len(execution.plan_for(query, None).plans) == MAX_VARIANTS
+    assert execution.answered == {"planned": MAX_VARIANTS + 8}
 
 
 @pytest.mark.parametrize("viewer", [None, "reader"])
@@ -239,7 +244,7 @@ async def test_the_apollo_home_page_has_typename_at_every_level(seeded, db, sett
     assert (planned["viewer"] is None) is (viewer_id is None)
     if viewer_id is not None:
         assert planned["viewer"]["__typename"] == "Viewer" and planned["viewer"]["feed"]["edges"]
-    assert statements == 1 or not execution._json_sql
+    assert statements == 1
 
 
 @pytest.mark.parametrize("target", ["article", "author", "comment"])
@@ -252,8 +257,7 @@ async def test_a_node_refetch_is_one_statement(seeded, db, settings, execution, 
     assert node["__typename"] == {"article": "Article", "author": "User", "comment": "Comment"}[target]
     if target == "article":
         assert len(node["comments"]["edges"]) == 10 and general_statements > 1
-    if execution._json_sql:
-        assert statements == 1
+    assert statements == 1
 
 
 async def test_nodes_of_several_types_are_one_statement(seeded, db, settings, execution) -> None:
@@ -263,7 +267,7 @@ async def test_nodes_of_several_types_are_one_statement(seeded, db, settings, ex
     assert typenames == ["Article", "User", None, "Comment", "Article"]
     assert planned["nodes"][3] == {"__typename": "Comment", "id": seeded["comment"]}
     assert general_statements > 1
-    assert statements == 1 or not execution._json_sql
+    assert statements == 1
     empty, *_ = await compare(db, settings, execution, NODES, {"ids": []})
     assert empty == {"nodes": []}
 

@@ -1,7 +1,6 @@
 """Differential test: queries hypothesis-graphql generates from schema.graphql get the same response on both paths.
 
-hypothesis-graphql draws the documents from the committed schema, Query
-root fields only (no mutations, no subscriptions). Three kinds:
+hypothesis-graphql draws the documents from the committed schema. Four kinds:
 
 - whole documents: which root fields, how deep, inline fragments on `Node`,
   every argument. Its sizes are heavy-tailed (most documents are one or two
@@ -11,8 +10,16 @@ root fields only (no mutations, no subscriptions). Three kinds:
   a fragment spread inside a list a client asks for (`articles(first: n) {
   edges { node { ...Selected } } }`, comments of many articles, authors,
   followers, the feed), so the generated fields run on many parent rows;
+- mutations a normalized cache sends: favoriteArticle, unfavoriteArticle,
+  followUser, unfollowUser and updateViewer (idempotent writes, so both
+  paths see the same rows when they read the payload back), one or two per
+  document, each payload object a generated selection;
 - one document in twenty has one schema violation (hypothesis-graphql's
   negative mode): the planned path must decline it.
+
+Framed selections on Article, User and Comment sometimes also spread a
+fragment on the `Node` interface (`...NodeBits`), and some frames reach
+their type through `node(id:)` or `nodes(ids:)`.
 
 One valid document in three then gets `@include`/`@skip` on some of its
 fields, fragment spreads and inline fragments, each condition a literal or
@@ -35,7 +42,11 @@ public entry point) and the general path (`schema.execute`), with fresh
 contexts, anonymous or signed in as one of two users. Where the planned path
 answers, its response (`{"data": ...}`) must equal the general path's,
 errors included (so the general path must have none); where it declines,
-the general path answers and there is nothing to compare. How often it
+the general path's response must be an error response: nothing else may
+take the general path. A mutation runs as the app runs it: the planned
+path prepares the payload's statement, then the general path writes and
+the statement reads the payload back; its response must equal a plain
+general-path run's. How often it
 answered is counted, printed, recorded as a junit property, and must be a
 substantial share, so the test cannot pass by the planner declining
 everything.
@@ -54,6 +65,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+import orjson
 import pytest
 from graphql import (
     ArgumentNode,
@@ -160,6 +172,11 @@ async def seeded(conn, db, settings) -> dict[str, Any]:
     return {
         "viewers": [None, reader, newcomer],
         "ids": [node["id"] for node in users + articles + comments],
+        "ids_by_type": {
+            "User": [user["id"] for user in users],
+            "Article": [article["id"] for article in articles],
+            "Comment": [comment["id"] for comment in comments],
+        },
         "cursors": cursors,
         "strings": {
             "username": [user["username"] for user in users] + ["nobody"],
@@ -353,6 +370,24 @@ FRAMES = {
 }
 
 
+# A fragment on the interface, spread next to a framed selection on a Node type.
+NODE_BITS = "fragment NodeBits on Node { __typename id ... on User { username } ... on Article { slug } }"
+# Frames that reach their type through the Node interface.
+NODE_FRAMES = ('node(id: "$id") { ...Selected }', 'nodes(ids: ["$id", "$other"]) { id ...Selected }')
+# Mutations whose writes are idempotent: run by both paths in turn, they leave the same rows for the payload.
+MUTATIONS = {
+    "Article": (
+        'favoriteArticle(input: { articleId: "$article" }) { errors { code field } article { ...Selected } }',
+        'unfavoriteArticle(input: { articleId: "$article" }) { article { ...Selected } errors { code } }',
+    ),
+    "User": (
+        'followUser(input: { userId: "$user" }) { user { ...Selected } errors { code } }',
+        'unfollowUser(input: { userId: "$user" }) { errors { message } user { ...Selected } }',
+    ),
+    "Viewer": ('updateViewer(input: { bio: "$bio" }) { viewer { ...Selected } errors { code } }',),
+}
+
+
 def rooted_at(type_name: str) -> GraphQLSchema:
     """The schema with `type_name` as its query root: hypothesis-graphql then generates selections on that type."""
     types = [named for name, named in SCHEMA.type_map.items() if not name.startswith("__")]
@@ -383,17 +418,41 @@ def documents(seeded: dict[str, Any]) -> st.SearchStrategy[tuple[str, dict[str, 
     @st.composite
     def framed(draw: st.DrawFn) -> DocumentNode:
         type_name = draw(st.sampled_from(sorted(FRAMES)))
-        frame = Template(draw(st.sampled_from(FRAMES[type_name]))).substitute(
+        frames = FRAMES[type_name] + (NODE_FRAMES if type_name in seeded["ids_by_type"] else ())
+        ids = seeded["ids_by_type"].get(type_name, seeded["ids"])
+        frame = Template(draw(st.sampled_from(frames))).substitute(
             n=draw(st.integers(1, 10)),
             tag=draw(st.sampled_from(seeded["strings"]["tag"])),
             slug=draw(st.sampled_from(seeded["strings"]["slug"])),
             username=draw(st.sampled_from(seeded["strings"]["username"])),
+            id=draw(st.sampled_from(ids)),
+            other=draw(st.sampled_from(seeded["ids"])),
         )
-        return parse(f"query Framed {{ {frame} }}\nfragment Selected on {type_name} {draw(selections[type_name])}")
+        fragments = f"fragment Selected on {type_name} {draw(selections[type_name])}"
+        if type_name in seeded["ids_by_type"] and draw(st.integers(0, 2)) == 0:
+            frame = frame.replace("...Selected", "...Selected ...NodeBits")
+            fragments += "\n" + NODE_BITS
+        return parse(f"query Framed {{ {frame} }}\n{fragments}")
+
+    @st.composite
+    def mutation(draw: st.DrawFn) -> DocumentNode:
+        """One or two idempotent mutations, each payload object a generated selection."""
+        fields, fragments = [], []
+        for n in range(draw(st.integers(1, 2))):
+            type_name = draw(st.sampled_from(sorted(MUTATIONS)))
+            field = Template(draw(st.sampled_from(MUTATIONS[type_name]))).substitute(
+                article=draw(mostly(st.sampled_from(seeded["ids_by_type"]["Article"]), st.just(gid("Article", 0)))),
+                user=draw(st.sampled_from(seeded["ids_by_type"]["User"])),
+                bio=draw(st.sampled_from(["", "Writes about graphs.", "Tab\\there"])),
+            )
+            fields.append(f"m{n}: " + field.replace("...Selected", f"...Selected{n}"))
+            fragments.append(f"fragment Selected{n} on {type_name} {draw(selections[type_name])}")
+        return parse(f"mutation Payloads {{ {' '.join(fields)} }}\n" + "\n".join(fragments))
 
     @st.composite
     def coherent(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-        document = draw(st.one_of(mostly(generated(ROOT_FIELDS), generated(None), one_in=4), framed()))
+        whole = mostly(generated(ROOT_FIELDS), generated(None), one_in=4)
+        document = draw(st.one_of(whole, framed(), mostly(framed(), mutation(), one_in=3)))
         document = Coherent(draw, seeded).document(document)
         conditions = Conditions(draw)
         if draw(st.integers(0, 2)) == 0:
@@ -410,21 +469,45 @@ async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db,
     planned_execution = PlannedExecution(schema)  # one per process in the app, plans cached across requests
     outcomes: Counter[str] = Counter()
 
+    def response(result) -> dict[str, Any]:
+        formatted = {"data": orjson.loads(orjson.dumps(result.data))}  # payload objects are JSON text
+        if result.errors:
+            formatted["errors"] = [error.formatted for error in result.errors]
+        return formatted
+
+    async def compare_mutation(query: str, variables: dict[str, Any], viewer_id: int | None) -> None:
+        context = context_for(db, settings, viewer_id)
+        assert await planned_execution.answer(query, None, variables, context) is None  # the write is the resolvers'
+        planned = await schema.execute(query, variable_values=variables, context_value=context)
+        general_context = context_for(db, settings, viewer_id)
+        general = await schema.execute(query, variable_values=variables, context_value=general_context)
+        assert response(planned) == response(general), (query, variables)
+        if context.answered_by is None:
+            assert general.errors or "mutation" not in query, query  # not planned: an error response
+            outcomes["declined"] += 1
+            return
+        outcomes["answered"] += 1
+        outcomes["answered mutations"] += 1
+
     async def compare(query: str, variables: dict[str, Any], viewer_id: int | None) -> None:
+        if query.startswith("mutation Payloads"):
+            await compare_mutation(query, variables, viewer_id)
+            return
         context = context_for(db, settings, viewer_id)
         planned = decoded(await planned_execution.answer(query, None, variables, context))
         general_context = context_for(db, settings, viewer_id)
         general = await schema.execute(query, variable_values=variables, context_value=general_context)
-        general_response = {"data": general.data}
-        if general.errors:
-            general_response["errors"] = [error.formatted for error in general.errors]
+        general_response = response(general)
         if planned is None:
+            # Only error responses may take the general path (these documents hold no introspection).
+            assert general.errors, (query, variables)
             outcomes["declined"] += 1  # the general path answers
             return
         assert {"data": planned} == general_response, (query, variables)
         outcomes["answered"] += 1
         outcomes["answered with conditions"] += bool(variables) or "@include" in query or "@skip" in query
         outcomes["answered node/nodes"] += "node(" in query or "nodes(" in query
+        outcomes["answered Node fragments"] += "on Node" in query
 
     @hypothesis_settings.get_profile("differential")
     @given(document=documents(seeded), viewer_id=st.sampled_from(seeded["viewers"]))
@@ -440,6 +523,8 @@ async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db,
     await asyncio.to_thread(run)
     assert outcomes["answered with conditions"] >= EXAMPLES // 10, outcomes
     assert outcomes["answered node/nodes"] >= EXAMPLES // 40, outcomes
+    assert outcomes["answered Node fragments"] >= EXAMPLES // 40, outcomes
+    assert outcomes["answered mutations"] >= EXAMPLES // 40, outcomes
     total = outcomes["answered"] + outcomes["declined"]
     share = outcomes["answered"] / total
     record_property("planned_answered", f"{outcomes['answered']}/{total}")

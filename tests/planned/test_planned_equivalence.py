@@ -17,7 +17,7 @@ from graphql import GraphQLInterfaceType, GraphQLList, GraphQLNonNull, GraphQLOb
 from db.seed import SeedSize, seed
 from graph.auth.viewer import ViewerIdentity
 from graph.planned import PlannedExecution
-from graph.planned.executor import knows
+from graph.planned.json_sql import serves
 from graph.schema.build import schema
 from graph.schema.context import Context
 from tests import factories
@@ -106,7 +106,7 @@ class DocumentGenerator:
         candidates = [
             (name, field)
             for name, field in parent.fields.items()
-            if knows(parent.name, name) and (depth < 4 or not isinstance(_named(field.type), GraphQLObjectType))
+            if serves(parent.name, name) and (depth < 4 or not isinstance(_named(field.type), GraphQLObjectType))
         ]
         chosen = rng.sample(candidates, k=min(len(candidates), rng.randint(1, 4)))
         parts = []
@@ -148,28 +148,22 @@ def context_for(db, settings, viewer_id: int | None) -> Context:
     return Context(db=db, settings=settings, viewer=ViewerIdentity(viewer_id) if viewer_id else None)
 
 
-@pytest.fixture(params=[True, False], ids=["planned", "tiered"])
-def json_sql(request) -> bool:
-    """Both planned tiers: one statement building JSON in PostgreSQL, and the level-by-level executor."""
-    return request.param
-
-
 def decoded(data: Any) -> Any:
-    """A planned answer as plain data: the one-statement tier gives JSON text (an orjson.Fragment)."""
+    """A planned answer as plain data: the planner gives JSON text (an orjson.Fragment)."""
     return orjson.loads(orjson.dumps(data)) if isinstance(data, orjson.Fragment) else data
 
 
-async def both(db, settings, query: str, viewer_id: int | None, variables=None, json_sql: bool = True, execution=None):
-    execution = execution or PlannedExecution(schema, json_sql=json_sql)
+async def both(db, settings, query: str, viewer_id: int | None, variables=None, execution=None):
+    execution = execution or PlannedExecution(schema)
     planned = decoded(await execution.answer(query, None, variables, context_for(db, settings, viewer_id)))
     general = await schema.execute(query, variable_values=variables, context_value=context_for(db, settings, viewer_id))
     return planned, general
 
 
-async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, settings, json_sql) -> None:
+async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, settings) -> None:
     rng = random.Random(20261123)
     generator = DocumentGenerator(rng, seeded)
-    execution = PlannedExecution(schema, json_sql=json_sql)
+    execution = PlannedExecution(schema)
     compared = 0
     for n in range(150):
         query = generator.document()
@@ -182,22 +176,22 @@ async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, s
         assert planned == general.data, query
         compared += 1
     assert compared > 100
-    # Every answer came from the tier under test.
-    assert execution.answered == {"planned" if json_sql else "tiered": compared}
+    # Every answer came from the planner's one statement.
+    assert execution.answered == {"planned": compared}
 
 
-async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, settings, json_sql) -> None:
+async def test_cursors_from_one_path_page_the_same_on_the_other(seeded, db, settings) -> None:
     query = """query($after: String, $before: String, $first: Int, $last: Int) {
       articles(first: $first, after: $after, last: $last, before: $before, orderBy: MOST_FAVORITED) {
         edges { cursor node { slug favoritesCount } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
         totalCount } }"""
     variables: dict[str, Any] = {"first": 7}
     for _ in range(4):
-        planned, general = await both(db, settings, query, None, variables, json_sql)
+        planned, general = await both(db, settings, query, None, variables)
         assert planned == general.data
         variables = {"first": 7, "after": planned["articles"]["pageInfo"]["endCursor"]}
     variables = {"last": 5, "before": planned["articles"]["pageInfo"]["startCursor"]}
-    planned, general = await both(db, settings, query, None, variables, json_sql)
+    planned, general = await both(db, settings, query, None, variables)
     assert planned == general.data and planned["articles"]["edges"]
 
 
@@ -238,12 +232,3 @@ async def test_a_planned_query_is_one_statement(seeded, db, settings) -> None:
     assert context.statements.value == 1
 
 
-async def test_the_executor_tier_sends_one_statement_per_level(seeded, db, settings) -> None:
-    from db.pool import StatementCount
-
-    context = context_for(db, settings, seeded["reader"])
-    context.statements = StatementCount()
-    data = await PlannedExecution(schema, json_sql=False).answer(NESTED, None, None, context)
-    assert len(data["articles"]["edges"]) == 40
-    # articles, authors + comment pages (one level), comment authors, viewer follows
-    assert context.statements.value <= 5
