@@ -55,6 +55,7 @@ class System:
     workers: int
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more settings (bench/replicas.py: REPLICA_DATABASE_URLS)
 
     @property
     def name(self) -> str:
@@ -105,6 +106,7 @@ class System:
             # CM9/CM10 register and sign in from one address as fast as they can: the limits'
             # counting still runs, their thresholds are out of reach.
             **{name: str(10**9) for name in UNLIMITED},
+            **self.env,
         }
         with log.open("wb") as output:
             # A session of its own: stop() signals the whole group, workers included.

@@ -20,7 +20,7 @@ one, since none of its statements was sent.
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -143,6 +143,12 @@ class Database:
         # lets a newcomer take a connection a woken waiter was about to get: under
         # load, a few borrowers lost it again and again, and p99 latency tripled.)
         self._slots = asyncio.Semaphore(pool.get_max_size())
+        self._max_size = pool.get_max_size()
+
+    @property
+    def busy(self) -> int:
+        """Connections borrowed plus borrowers waiting: how loaded this pool is (db/replicas.py compares them)."""
+        return self._max_size - self._slots._value + self.waiting
 
     async def _acquire(self) -> asyncpg.Connection:
         if self._slots.locked():
@@ -308,6 +314,17 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
         )
 
 
+ConnectionHook = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+def _init_then(hook: ConnectionHook) -> ConnectionHook:
+    async def init(connection: asyncpg.Connection) -> None:
+        await _init_connection(connection)
+        await hook(connection)
+
+    return init
+
+
 async def _keep_session(connection: asyncpg.Connection) -> None:
     """The pool's per-release reset, deliberately empty.
 
@@ -333,11 +350,13 @@ async def create_database(
     statement_timeout: float = 0,
     application_name: str = "conduit",
     statement_span: StatementSpan | None = None,
+    on_connect: ConnectionHook | None = None,
 ) -> Database:
     """`statement_timeout` (seconds, 0: not sent) makes PostgreSQL itself cancel
     a runaway statement, even one whose client went away; `command_timeout`
     is asyncpg's own clock (it cancels the query and keeps the connection).
-    With `statement_span`, every statement runs inside one (tracing)."""
+    With `statement_span`, every statement runs inside one (tracing). `on_connect`
+    runs on each new connection after the codecs are set; raising refuses it."""
     server_settings = {"application_name": application_name}
     if statement_timeout > 0:
         # A startup parameter, not a SET: no session state to reset, and PgBouncer
@@ -350,7 +369,7 @@ async def create_database(
             max_size=max_size,
             command_timeout=command_timeout,
             statement_cache_size=statement_cache_size,
-            init=_init_connection,
+            init=_init_connection if on_connect is None else _init_then(on_connect),
             reset=_keep_session,
             server_settings=server_settings,
             # Opening a connection waits no longer than borrowing one would.

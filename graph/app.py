@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 
 from db.listener import Listener
 from db.pool import Database, create_database
+from db.replicas import Replicas
 from db.schema_version import ensure_at_head
 from graph.auth.passwords import Passwords
 from graph.auth.tokens import Tokens, signing_secret
@@ -24,6 +25,7 @@ from graph.http.health import router as health_router
 from graph.http.landing import router as landing_router
 from graph.http.origins import OriginPolicy
 from graph.http.persisted import PersistedQueries
+from graph.http.replica_pools import open_replicas, replica_checks
 from graph.http.request_context import context_for
 from graph.http.websocket import SubscriptionRouter
 from graph.limits.shape import Limits
@@ -41,6 +43,7 @@ from graph.settings import Settings
 
 class State(TypedDict):
     db: Database
+    replicas: Replicas | None  # REPLICA_DATABASE_URLS: queries read there (graph/http/replica_routing.py)
     settings: Settings
     passwords: Passwords
     tokens: Tokens
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         provider = tracer_provider(settings, span_exporter)
         tracer = provider.get_tracer("graph") if provider is not None else None
         database_url = settings.require_database_url()
+        spans = statement_spans(tracer) if tracer is not None else None
         db = await create_database(
             database_url,
             min_size=settings.pool_min_size,
@@ -73,7 +77,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             command_timeout=settings.command_timeout,
             statement_cache_size=settings.statement_cache_size,
             statement_timeout=settings.server_statement_timeout,
-            statement_span=statement_spans(tracer) if tracer is not None else None,
+            statement_span=spans,
         )
         planned = PlannedExecution(schema) if settings.planned_execution else None
         hub = EventHub(settings.subscription_buffer, planned)
@@ -83,8 +87,10 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             hub.publish,
             backoff_initial=settings.listener_reconnect_delay,
         )
+        replicas = None
         try:
             await ensure_at_head(db)
+            replicas = await open_replicas(settings, db, spans)
             await listener.start()
             # Everything built so far (schema, app, pool) lives as long as the
             # process: move it out of the collector's sight, so the collections
@@ -92,9 +98,10 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             gc.collect()
             gc.freeze()
             app.state.listener = listener  # tests terminate its backend to simulate a lost connection
-            async with pool_sampling(db):
+            async with pool_sampling(db), replica_checks(replicas, metrics=settings.metrics):
                 yield {
                     "db": db,
+                    "replicas": replicas,
                     "settings": settings,
                     "passwords": Passwords(),
                     "tokens": tokens,
@@ -112,6 +119,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             # then the listener, then the pool.
             hub.close()
             await listener.close()
+            if replicas is not None:
+                await replicas.close()
             await db.close()
             if provider is not None:
                 provider.shutdown()
@@ -119,7 +128,11 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                 path_counts.append_to(settings.path_counts_report)
 
     async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
-        return await context_for(websocket if websocket is not None else request)
+        if websocket is None:
+            return await context_for(request)
+        context = await context_for(websocket)
+        context.replicas = websocket.scope["state"].get("replicas")  # its queries read there
+        return context
 
     origins = OriginPolicy(settings)
     app = App(

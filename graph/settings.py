@@ -28,6 +28,27 @@ class Settings(BaseSettings):
         description="The embedded PostgreSQL's data and the generated development JWT secret.",
     )
 
+    replica_database_urls: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated URLs of PostgreSQL streaming replicas of DATABASE_URL. Queries go to the least "
+        "busy one that is up and within REPLICA_MAX_LAG_SECONDS; mutations, their payloads, subscriptions and the "
+        "listener stay on DATABASE_URL. Empty: everything on DATABASE_URL (docs/replicas.md).",
+    )
+    replica_max_lag_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="A replica whose replay is further behind the primary than this is out of rotation until it "
+        "catches up (a client sending X-WAL-Position is served by a replica only once it replayed that far).",
+    )
+    replica_check_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between checks of every pool's state and lag (replicas out come back at a check).",
+    )
+    replica_check_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds a pool's check may take before the pool counts as down."
+    )
+
     pool_min_size: int = Field(default=2, ge=0, description="Connections the pool keeps open.")
     pool_max_size: int = Field(default=10, ge=1, description="Most connections the pool opens (per worker process).")
     pool_acquire_timeout: float = Field(
@@ -236,11 +257,11 @@ class Settings(BaseSettings):
         default=14 * 24 * 3600, gt=0, description="How long a token is valid, seconds (14 days)."
     )
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "replica_database_urls", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @property

@@ -56,6 +56,7 @@ def chown_to_postgres(path: Path) -> None:
 class Cluster:
     root: Path
     port: int
+    options: str = ""  # more `-c name=value` for this cluster's postmaster (tests/replication.py)
 
     @property
     def data(self) -> Path:
@@ -78,7 +79,7 @@ class Cluster:
 
     def start(self) -> float:
         """Start and wait until it accepts connections; returns that moment (time.monotonic)."""
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 {SERVER_OPTIONS}"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 {SERVER_OPTIONS} {self.options}"
         self._pg_ctl("-l", str(self.log), "-o", options, "-w", "start")
         return time.monotonic()
 
@@ -91,12 +92,17 @@ class Cluster:
         return status.returncode == 0
 
 
-@contextmanager
-def throwaway_cluster() -> Iterator[Cluster]:
+def cluster_root() -> Path:
     # Not pytest's tmp_path: it lives under a root-only directory the postgres user cannot enter.
     root = Path(tempfile.mkdtemp(prefix="conduit-cluster-"))
     chown_to_postgres(root)
-    cluster = Cluster(root, free_port())
+    return root
+
+
+@contextmanager
+def throwaway_cluster(options: str = "") -> Iterator[Cluster]:
+    root = cluster_root()
+    cluster = Cluster(root, free_port(), options)
     try:
         initdb = [program("initdb"), "-D", str(cluster.data), "-U", "postgres", "--auth=trust", "--no-sync"]
         subprocess.run(

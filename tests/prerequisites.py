@@ -58,6 +58,18 @@ def _server_programs_in(directory: Path) -> bool:
     return all(os.access(directory / program, os.X_OK) for program in ("initdb", "pg_ctl"))
 
 
+def replication_programs() -> str | None:
+    """initdb's directory, when pg_basebackup is there too and the server has pg_stat_statements."""
+    bindir = postgres_bindir()
+    if bindir is None or not os.access(Path(bindir) / "pg_basebackup", os.X_OK):
+        return None
+    libraries = [Path(bindir).parent / "lib"]  # Debian's layout
+    if os.access(Path(bindir) / "pg_config", os.X_OK):
+        answer = subprocess.run([str(Path(bindir) / "pg_config"), "--pkglibdir"], capture_output=True, text=True)
+        libraries.append(Path(answer.stdout.strip()))
+    return bindir if any((library / "pg_stat_statements.so").exists() for library in libraries) else None
+
+
 def node() -> str | None:
     """node (of NODE_MAJOR or newer) when npm is there too."""
     found, npm = shutil.which("node"), shutil.which("npm")
@@ -79,6 +91,12 @@ PREREQUISITES = {
         # Debian's pgbouncer is in /usr/sbin: on root's PATH, not on other users' by default.
         Prerequisite("pgbouncer", "PgBouncer", ("pgbouncer",), command("pgbouncer"), note="/usr/sbin must be on PATH"),
         Prerequisite("initdb", "PostgreSQL's server programs initdb and pg_ctl", ("postgresql",), postgres_bindir),
+        Prerequisite(
+            "replication",
+            "a streaming replica: pg_basebackup and pg_stat_statements beside initdb",
+            ("postgresql", "postgresql-contrib"),
+            replication_programs,
+        ),
         Prerequisite("wrk", "the wrk load generator", ("wrk",), command("wrk")),
         Prerequisite(
             "node", f"Node.js {NODE_MAJOR}+ and npm", ("nodejs", "npm"), node, note=f"Node {NODE_MAJOR} or newer"

@@ -40,8 +40,8 @@ function exited(child) {
   });
 }
 
-async function throwawayDatabase() {
-  const helper = spawn(PYTHON, [join(ROOT, "clients", "support", "throwaway_database.py")], {
+async function throwawayDatabase(script = "throwaway_database.py") {
+  const helper = spawn(PYTHON, [join(ROOT, "clients", "support", script)], {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -53,9 +53,10 @@ async function throwawayDatabase() {
   });
   lines.close();
   if (firstLine === null) throw new Error(`the throwaway database could not be made:\n${log()}`);
-  const { databaseUrl } = JSON.parse(firstLine);
+  const { databaseUrl, replicaUrl } = JSON.parse(firstLine);
   return {
     databaseUrl,
+    replicaUrl,
     async drop() {
       helper.stdin.end();
       await exited(helper);
@@ -201,4 +202,33 @@ export async function signUp(url) {
   const payload = result.data?.register;
   if (!payload?.token) throw new Error(`register failed: ${JSON.stringify(result)}`);
   return { token: payload.token, user: payload.viewer.user, email: `${name}@example.com`, password: "client-test-password" };
+}
+
+/**
+ * A server on a primary with a streaming replica of it (support/streaming_replica.py),
+ * reading queries there: the replica applies commits 300 ms late.
+ * @returns {Promise<{ url: string, log: () => string, stop: () => Promise<void> }>}
+ */
+export async function startServerWithStreamingReplica(env = {}) {
+  const clusters = await throwawayDatabase("streaming_replica.py");
+  let server;
+  try {
+    server = await serve(clusters.databaseUrl, {
+      JWT_SECRET: randomBytes(32).toString("hex"),
+      REPLICA_DATABASE_URLS: clusters.replicaUrl,
+      REPLICA_CHECK_INTERVAL: "0.1",
+      ...env,
+    });
+  } catch (error) {
+    await clusters.drop();
+    throw error;
+  }
+  return {
+    url: server.url,
+    log: server.log,
+    async stop() {
+      await server.stop();
+      await clusters.drop();
+    },
+  };
 }

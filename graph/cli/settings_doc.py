@@ -18,6 +18,7 @@ from graph.settings import Settings
 # inside a group lands in it.
 SETTINGS_GROUPS = {
     "environment": "Environment and database",
+    "replica_database_urls": "Read replicas",
     "pool_min_size": "Connection pool and timeouts",
     "host": "Serving",
     "persisted_queries": "Execution",

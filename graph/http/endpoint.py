@@ -16,6 +16,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from db.errors import DatabaseUnavailable
+from db.pool import Database
 from graph.http import params as request_params
 from graph.http.csrf import check_csrf, check_get_content_type
 from graph.http.graphiql import graphiql_headers, graphiql_page
@@ -23,6 +24,7 @@ from graph.http.headers import Headers, first_values
 from graph.http.observe import current_observation, observed
 from graph.http.params import Params, RequestError
 from graph.http.persisted import PersistedQueryError
+from graph.http.replica_routing import operation_kind, run_routed, wal_position_headers
 from graph.http.request_context import context_for
 from graph.http.responses import (
     GRAPHQL_RESPONSE_JSON,
@@ -67,7 +69,7 @@ async def graphql_post(request: Request) -> Response:
         body, status, _ = await _run(request, headers, request_params.from_mapping(data), "POST", media_type)
     except RequestError as error:
         return _request_error(error, media_type)
-    response_headers = {"cache-control": "no-store", **retry_after_headers(body)}
+    response_headers = {"cache-control": "no-store", **retry_after_headers(body), **wal_position_headers(body)}
     return graphql_response(body, media_type, status=status, headers=response_headers)
 
 
@@ -110,7 +112,7 @@ async def _batch(request: Request, headers: Headers, operations: list[Any], medi
         except RequestError as error:
             body = error_body(error.message, error.code)
         bodies.append(body)
-    return graphql_response(bodies, media_type, headers={"cache-control": "no-store"})
+    return graphql_response(bodies, media_type, headers={"cache-control": "no-store", **wal_position_headers(bodies)})
 
 
 @observed
@@ -136,8 +138,34 @@ async def _run(
     observation = current_observation.get()
     if observation is not None:
         observation.query = query  # the log line's redaction reads where variables go
+    replicas = state.get("replicas")  # REPLICA_DATABASE_URLS set (graph/app.py)
+    if replicas is None:
+        return await _execute(request, headers, params, query, method, graphql_response_json, state["db"])
+    kind = operation_kind(query, params.operation_name, limits)
     try:
-        context = await context_for(request, headers)
+        return await run_routed(
+            replicas,
+            kind,
+            headers,
+            lambda db: _execute(request, headers, params, query, method, graphql_response_json, db),
+        )
+    except DatabaseUnavailable:
+        return _unavailable(graphql_response_json)
+
+
+async def _execute(
+    request: Request,
+    headers: Headers,
+    params: Params,
+    query: str | None,
+    method: str,
+    graphql_response_json: bool,
+    db: Database,
+) -> tuple[dict[str, Any], int, bool]:
+    """Run the operation with `db` as its pool: the planner's answer, else the general path's."""
+    state = request.scope["state"]
+    try:
+        context = await context_for(request, headers, db)
     except DatabaseUnavailable:
         return _unavailable(graphql_response_json)
     planned = state["planned"]

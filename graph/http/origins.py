@@ -20,6 +20,7 @@ ALLOWED_HEADERS = [
     "apollographql-client-name",
     "apollographql-client-version",
     "x-request-id",
+    "x-wal-position",  # read your writes behind replicas (graph/http/replica_routing.py)
 ]
 
 
@@ -42,6 +43,6 @@ class OriginPolicy:
             allow_origin_regex=self.localhost_pattern,
             allow_methods=["GET", "POST", "PUT", "DELETE"],  # PUT and DELETE: the REST API (graph/rest)
             allow_headers=ALLOWED_HEADERS,
-            expose_headers=["etag", "retry-after"],
+            expose_headers=["etag", "retry-after", "x-wal-position"],
             max_age=600,
         )

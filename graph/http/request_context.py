@@ -2,6 +2,7 @@
 
 from starlette.requests import HTTPConnection
 
+from db.pool import Database
 from graph.auth.viewer import identify
 from graph.errors import Unauthenticated
 from graph.http.client_address import client_address
@@ -9,24 +10,29 @@ from graph.http.headers import Headers
 from graph.schema.context import Context
 
 
-async def context_for(connection: HTTPConnection, headers: Headers | None = None) -> Context:
+async def context_for(
+    connection: HTTPConnection, headers: Headers | None = None, db: Database | None = None
+) -> Context:
     """Pool, viewer and request id (loaders come fresh on first use); a bad token becomes the context's auth error.
 
     `headers`: the request's, when the caller has read them already (graph/http/headers.py).
+    `db`: the pool this operation runs on (graph/http/replica_routing.py); unset, the primary's.
     """
     state = connection.scope["state"]  # the lifespan's state (graph/app.py), as a dict: connection.state wraps it
     if headers is None:
         headers = connection.headers
     settings = state["settings"]
+    if db is None:
+        db = state["db"]
     authorization = headers.get("authorization")
     viewer, row, auth_error = None, None, None
     if authorization is not None:
         try:
-            viewer, row = await identify(state["db"], state["tokens"], authorization)
+            viewer, row = await identify(db, state["tokens"], authorization)
         except Unauthenticated as error:
             auth_error = error
     context = Context(
-        db=state["db"],
+        db=db,
         settings=settings,
         passwords=state["passwords"],
         tokens=state["tokens"],

@@ -29,9 +29,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types.unset import UNSET
 
+from db.replicas import parse_position
 from graph.auth.viewer import identify
 from graph.errors import Unauthenticated
 from graph.http.origins import OriginPolicy
+from graph.http.replica_routing import after_websocket_operation, websocket_operation_pool
 from graph.http.ws_observe import OperationWatch, record
 from graph.limits.extension import limits_of, parse_within
 from graph.observability.metrics import count_path
@@ -41,6 +43,8 @@ from graph.schema.error_codes import assign_codes
 from graph.settings import Settings
 
 TRY_AGAIN_LATER = 1013
+WAL_POSITION = "walPosition"  # connection_init's field: the last mutation response's extensions.walPosition
+MALFORMED_POSITION = "walPosition must be a WAL position as a mutation's extensions.walPosition gave it."
 
 log = logging.getLogger("graph.websocket")
 
@@ -101,6 +105,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         for its payload's statements, graph/planned/payloads.py).
         """
         context = self.context.for_operation()
+        kind = await websocket_operation_pool(self.context, context, operation.query, operation.operation_name)
         watch = self._watches[operation.id] = OperationWatch()
         try:
             if not await self._planned(operation, context, watch):
@@ -126,6 +131,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
             if self._watches.get(operation.id) is watch:  # a finished id may already be reused by the client
                 del self._watches[operation.id]
             record(context, operation, watch)
+            await after_websocket_operation(self.context, kind)
 
     async def _planned(self, operation: Any, context: Context, watch: OperationWatch) -> bool:
         """Whether the planner answered the operation (its `next` is sent); False: the general path runs it."""
@@ -214,6 +220,14 @@ class SubscriptionRouter(GraphQLRouter):
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        if (position := params.get(WAL_POSITION)) is not None:
+            # Behind replicas, the socket's queries read where replay reached this (replica_routing.py).
+            if not isinstance(position, str):
+                raise ConnectionRejectionError({"message": MALFORMED_POSITION})
+            try:
+                context.read_after = parse_position(position)
+            except ValueError:
+                raise ConnectionRejectionError({"message": MALFORMED_POSITION}) from None
         authorization = params.get("authorization", params.get("Authorization"))
         if authorization is None:
             if context.auth_error is not None:  # a bad token in the handshake's own header

@@ -31,6 +31,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 
 from db.pool import Database
+from db.replicas import UP, Replicas
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 POOL_SAMPLE_SECONDS = 1.0
@@ -67,6 +68,23 @@ pool_in_use = Gauge(
     "db_pool_in_use", "Connections borrowed by a statement or transaction.", multiprocess_mode="livesum"
 )
 pool_waiting = Gauge("db_pool_waiting", "Borrowers waiting for a pooled connection.", multiprocess_mode="livesum")
+# Read replicas (db/replicas.py), set after every check; labelled by pool name (primary, replica1, …).
+pool_up = Gauge(
+    "db_pool_up",
+    "1 while the pool serves (a replica: answering and within REPLICA_MAX_LAG_SECONDS), else 0.",
+    ["pool"],
+    multiprocess_mode="livemin",
+)
+replica_lag_seconds = Gauge(
+    "db_replica_lag_seconds",
+    "How long ago the primary had WAL this replica has not replayed (to within one check interval).",
+    ["pool"],
+    multiprocess_mode="livemax",
+)
+replica_lag_bytes = Gauge(
+    "db_replica_lag_bytes", "WAL bytes the primary flushed that this replica has not replayed.", ["pool"],
+    multiprocess_mode="livemax",
+)
 subscriptions_open = Gauge(
     "graphql_subscriptions_open", "GraphQL subscriptions currently open over WebSocket.", multiprocess_mode="livesum"
 )
@@ -129,6 +147,14 @@ def sample_pool(db: Database) -> None:
     pool_size.set(size)
     pool_in_use.set(size - db.pool.get_idle_size())
     pool_waiting.set(db.waiting)
+
+
+def sample_replicas(replicas: Replicas) -> None:
+    pool_up.labels(replicas.primary.name).set(1 if replicas.primary.state == UP else 0)
+    for member in replicas.replicas:
+        pool_up.labels(member.name).set(1 if member.state == UP else 0)
+        replica_lag_seconds.labels(member.name).set(member.lag_seconds)
+        replica_lag_bytes.labels(member.name).set(member.lag_bytes)
 
 
 @asynccontextmanager

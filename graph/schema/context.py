@@ -59,6 +59,13 @@ class Context(BaseContext):
         # planner sets both when it answers, graph/schema/operation_state.py otherwise.
         self.answered_by: str | None = None
         self.operation_type: str | None = None
+        # A WebSocket's: the replicas its queries read from, the WAL position they
+        # must have replayed, and its mutations not yet past their commit's
+        # position (graph/http/replica_routing.py). HTTP picks its pool before
+        # the context exists.
+        self.replicas: Any = None
+        self.read_after: int | None = None
+        self.writes_in_flight = 0
         # A subscription's events delivered, by the path that answered each (graph/schema/resolvers/subscription.py).
         self.events_by_path: Counter[str] = Counter()
 

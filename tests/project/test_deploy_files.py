@@ -122,6 +122,18 @@ def test_the_pgbouncer_profile_pools_transactions_and_turns_the_statement_cache_
     assert "@db:" in services["migrate"]["environment"]["DATABASE_URL"]
 
 
+def test_the_replicas_profile_streams_from_db_and_reads_there(compose: dict) -> None:
+    services = compose["services"]
+    replica = services["db-replica"]
+    assert replica["profiles"] == ["replicas"]
+    assert "pg_basebackup -h db" in replica["command"][0] and " -R " in replica["command"][0]
+    reading = services["api-replicas"]
+    assert reading["profiles"] == ["replicas"]
+    assert "@db:" in reading["environment"]["DATABASE_URL"]  # writes stay on the primary
+    assert "@db-replica:" in reading["environment"]["REPLICA_DATABASE_URLS"]
+    assert "replication" in compose["configs"]["replication-hba"]["content"]
+
+
 def test_the_build_context_leaves_out_local_state() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".git", ".venv", ".data", "tests"):
