@@ -1,0 +1,40 @@
+"""The lifespan's state, one typed shape: what graph/app.py builds once and every request reads.
+
+Starlette copies the dict the lifespan yields into each connection's
+`scope["state"]`, typed as Any; `app_state` is the one place that reads it,
+so every read below it is checked against `AppState`.
+"""
+
+from typing import TypedDict
+
+from opentelemetry.trace import Tracer
+from starlette.requests import HTTPConnection
+
+from db.pool import Database
+from graph.auth.passwords import Passwords
+from graph.auth.tokens import Tokens
+from graph.http.persisted import PersistedQueries
+from graph.limits.shape import Limits
+from graph.observability.paths import PathCounts
+from graph.planned import PlannedExecution
+from graph.realtime.hub import EventHub
+from graph.settings import Settings
+
+
+class AppState(TypedDict):
+    db: Database
+    settings: Settings
+    passwords: Passwords
+    tokens: Tokens
+    persisted_queries: PersistedQueries
+    tracer: Tracer | None  # None when TRACING is off
+    events: EventHub
+    planned: PlannedExecution | None  # None when PLANNED_EXECUTION is off
+    limits: Limits
+    path_counts: PathCounts | None  # None unless PATH_COUNTS_REPORT names a file
+
+
+def app_state(connection: HTTPConnection) -> AppState:
+    """The lifespan's state for this request or WebSocket (`connection.state` wraps the same dict, untyped)."""
+    state: AppState = connection.scope["state"]
+    return state
