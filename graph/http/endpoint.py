@@ -174,7 +174,7 @@ async def _run(
         log.exception("unexpected error outside execution (request %s)", request_id)
         body = error_body("Internal server error.", "INTERNAL_SERVER_ERROR", requestId=request_id)
         return body, 500 if graphql_response_json else 200, False
-    body: dict[str, Any] = {}
+    body = {}
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
     body["data"] = result.data
