@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, parse
@@ -53,7 +54,7 @@ def reason(query: str, operation_name: str | None) -> str:
     return "plannable: the planned path was off, or fell back when run"
 
 
-def summarize(lines: list[dict]) -> tuple[Counter, Counter]:
+def summarize(lines: list[dict[str, Any]]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str | None, str]]]:
     counts: Counter[tuple[str, str]] = Counter()
     general: Counter[tuple[str | None, str]] = Counter()
     for line in lines:

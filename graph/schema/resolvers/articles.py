@@ -9,7 +9,7 @@ from db.errors import MissingReference
 from graph.auth.policy import ensure_can_edit_article, require_viewer
 from graph.limits.lengths import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
 from graph.relay.ids import decode_id, encode_id
-from graph.schema.context import Info
+from graph.schema.context import Context, Info
 from graph.schema.input_checks import Checks, slugify
 from graph.schema.types.article import Article
 from graph.schema.types.inputs import (
@@ -36,7 +36,7 @@ def _not_found(field: str) -> list[UserError]:
 
 
 async def _create_with_unique_slug(
-    context, author_id: int, title: str, description: str, body: str, tags: list[str]
+    context: Context, author_id: int, title: str, description: str, body: str, tags: list[str]
 ) -> articles.CreatedArticle:
     """The slug is the title's; when taken, the title's plus a short random suffix.
 
@@ -122,7 +122,7 @@ async def unfavorite_article(info: Info, input: FavoriteArticleInput) -> Favorit
     return await _set_favorite(info.context, input.article_id, favorite=False)
 
 
-async def _set_favorite(context, global_id: str, *, favorite: bool) -> FavoriteArticlePayload:
+async def _set_favorite(context: Context, global_id: str, *, favorite: bool) -> FavoriteArticlePayload:
     viewer_id = require_viewer(context)
     _, article_id = decode_id(global_id, expected="Article")
     # One statement on the pool, atomic on its own (db/articles.py's FAVORITE):

@@ -5,7 +5,7 @@ from db import users
 from db.errors import MissingReference
 from graph.auth.policy import require_viewer
 from graph.relay.ids import decode_id
-from graph.schema.context import Info
+from graph.schema.context import Context, Info
 from graph.schema.types.inputs import FollowUserInput
 from graph.schema.types.payloads import FollowUserPayload, UserErrorCode, user_error
 from graph.schema.types.user import User
@@ -38,7 +38,7 @@ async def unfollow_user(info: Info, input: FollowUserInput) -> FollowUserPayload
     return await _payload(context, user_id)
 
 
-async def _payload(context, user_id: int) -> FollowUserPayload:
+async def _payload(context: Context, user_id: int) -> FollowUserPayload:
     context.reset_loaders()
     row = await context.loaders.user.load(user_id)
     return _NOT_FOUND if row is None else FollowUserPayload(user=User.from_row(row), errors=[])
