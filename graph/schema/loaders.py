@@ -11,15 +11,18 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
+from asyncpg import Record
 
 from db import articles, comments, users
 from db.keyset import Page, Window
 from db.pool import Database
 
 K = TypeVar("K", bound=Hashable)
+KeyT = TypeVar("KeyT")
+ValueT = TypeVar("ValueT")
 
 
-class SharedLoader(DataLoader):
+class SharedLoader(DataLoader[KeyT, ValueT]):
     """A DataLoader whose callers each wait on their own shield of the shared result.
 
     Fields that load the same key await one future. When a field fails,
@@ -29,7 +32,7 @@ class SharedLoader(DataLoader):
     escaped as an exception instead of answering with the error's code.
     """
 
-    def load(self, key: Any) -> "asyncio.Future[Any]":
+    def load(self, key: KeyT) -> "asyncio.Future[ValueT]":
         return asyncio.shield(super().load(key))
 
 
@@ -38,7 +41,7 @@ def _in_key_order(rows: Iterable[Any], keys: Sequence[int], column: str = "id") 
     return [by_key.get(key) for key in keys]
 
 
-def _rows_by_id(fetch: Callable[[Database, Sequence[int]], Awaitable[list[Any]]], db: Database) -> DataLoader:
+def _rows_by_id(fetch: Callable[[Database, Sequence[int]], Awaitable[list[Any]]], db: Database) -> DataLoader[int, Any]:
     async def batch(ids: Sequence[int]) -> list[Any]:
         return _in_key_order(await fetch(db, ids), ids)
 
@@ -47,7 +50,7 @@ def _rows_by_id(fetch: Callable[[Database, Sequence[int]], Awaitable[list[Any]]]
 
 def _mapping(
     fetch: Callable[[Database, Sequence[int]], Awaitable[dict[int, Any]]], db: Database, default: Any
-) -> DataLoader:
+) -> DataLoader[int, Any]:
     async def batch(ids: Sequence[int]) -> list[Any]:
         found = await fetch(db, ids)
         return [found.get(key, default) for key in ids]
@@ -55,7 +58,9 @@ def _mapping(
     return SharedLoader(batch)
 
 
-def _membership(fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[int]]], db: Database, reader_id: int):
+def _membership(
+    fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[int]]], db: Database, reader_id: int
+) -> DataLoader[int, bool]:
     async def batch(ids: Sequence[int]) -> list[bool]:
         found = await fetch(db, reader_id, ids)
         return [key in found for key in ids]
@@ -63,7 +68,9 @@ def _membership(fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[in
     return SharedLoader(batch)
 
 
-def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int, Page]]], db: Database) -> DataLoader:
+def _pages(
+    fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int, Page]]], db: Database
+) -> DataLoader[tuple[int, Window], Page]:
     """Pages of a one-to-many list, keyed by (parent id, window).
 
     Parents asking for the same window share one statement; a query that asks
@@ -83,7 +90,7 @@ def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int
 
 
 # Viewer-independent loaders, each built from the request's Database.
-_PUBLIC: dict[str, Callable[[Database], DataLoader]] = {
+_PUBLIC: dict[str, Callable[[Database], DataLoader[Any, Any]]] = {
     "user": lambda db: _rows_by_id(users.users_by_ids, db),
     "article": lambda db: _rows_by_id(articles.articles_by_ids, db),
     "comment": lambda db: _rows_by_id(comments.comments_by_ids, db),
@@ -101,7 +108,7 @@ _PUBLIC: dict[str, Callable[[Database], DataLoader]] = {
 }
 PUBLIC_LOADERS = tuple(_PUBLIC)
 # Loaders keyed by what the viewer did; None without a viewer.
-_VIEWER: dict[str, Callable[[Database, int], DataLoader]] = {
+_VIEWER: dict[str, Callable[[Database, int], DataLoader[int, bool]]] = {
     "viewer_follows": lambda db, viewer_id: _membership(users.followed_by, db, viewer_id),
     "viewer_favorited": lambda db, viewer_id: _membership(articles.favorited_among, db, viewer_id),
 }
@@ -119,22 +126,22 @@ class Loaders:
     subscriber handling the same event batches into, and reads from, one set.
     """
 
-    user: DataLoader
-    article: DataLoader
-    comment: DataLoader
-    article_tags: DataLoader
-    follower_count: DataLoader
-    following_count: DataLoader
-    authored_count: DataLoader
-    favorited_count: DataLoader
-    comment_count: DataLoader
-    comments_page: DataLoader
-    authored_page: DataLoader
-    favorited_page: DataLoader
-    followers_page: DataLoader
-    following_page: DataLoader
-    viewer_follows: DataLoader | None
-    viewer_favorited: DataLoader | None
+    user: DataLoader[int, Record | None]
+    article: DataLoader[int, Record | None]
+    comment: DataLoader[int, Record | None]
+    article_tags: DataLoader[int, list[str]]
+    follower_count: DataLoader[int, int]
+    following_count: DataLoader[int, int]
+    authored_count: DataLoader[int, int]
+    favorited_count: DataLoader[int, int]
+    comment_count: DataLoader[int, int]
+    comments_page: DataLoader[tuple[int, Window], Page]
+    authored_page: DataLoader[tuple[int, Window], Page]
+    favorited_page: DataLoader[tuple[int, Window], Page]
+    followers_page: DataLoader[tuple[int, Window], Page]
+    following_page: DataLoader[tuple[int, Window], Page]
+    viewer_follows: DataLoader[int, bool] | None
+    viewer_favorited: DataLoader[int, bool] | None
 
     def __init__(self, db: Database, viewer_id: int | None, public: "Loaders | None" = None) -> None:
         self._db = db
