@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import asyncpg
 
@@ -174,14 +175,18 @@ async def articles_page(db: Queryable, window: Window, order: ArticleOrder, wher
 
 
 async def articles_count(db: Queryable, where: ArticleFilter) -> int:
+    count: int
     if where.is_empty:
-        return await db.fetchval(ARTICLES_COUNT)
-    return await db.fetchval(FILTERED_ARTICLES_COUNT, *where.params())
+        count = await db.fetchval(ARTICLES_COUNT)
+    else:
+        count = await db.fetchval(FILTERED_ARTICLES_COUNT, *where.params())
+    return count
 
 
 async def article_matches(db: Queryable, article_id: int, where: ArticleFilter) -> bool:
     """Whether the article exists and meets the filter (what a filtered subscription delivers)."""
-    return await db.fetchval(ARTICLE_MATCHES, *where.params(), article_id)
+    matches: bool = await db.fetchval(ARTICLE_MATCHES, *where.params(), article_id)
+    return matches
 
 
 async def tags_of_articles(db: Queryable, article_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -215,7 +220,8 @@ async def feed_page(db: Queryable, reader_id: int, window: Window) -> Page:
 
 
 async def feed_count(db: Queryable, reader_id: int) -> int:
-    return await db.fetchval(FEED_COUNT, reader_id)
+    count: int = await db.fetchval(FEED_COUNT, reader_id)
+    return count
 
 
 # Writes. Most run on the caller's transaction; createArticle's and the
@@ -322,7 +328,8 @@ async def article_for_update(db: Queryable, article_id: int) -> asyncpg.Record |
 
 
 async def article_exists(db: Queryable, article_id: int) -> bool:
-    return await db.fetchval(ARTICLE_EXISTS, article_id)
+    exists: bool = await db.fetchval(ARTICLE_EXISTS, article_id)
+    return exists
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +338,7 @@ class CreatedArticle:
 
     row: asyncpg.Record
     tags: list[str]
-    author: dict
+    author: dict[str, Any]
 
 
 async def create_article(
@@ -351,7 +358,9 @@ async def create_article(
 async def update_article(
     db: Queryable, article_id: int, *, title: str | None, description: str | None, body: str | None
 ) -> asyncpg.Record:
-    return await db.fetchrow(UPDATE_ARTICLE, article_id, title, description, body)
+    row = await db.fetchrow(UPDATE_ARTICLE, article_id, title, description, body)
+    assert row is not None  # the caller holds the row locked (article_for_update)
+    return row
 
 
 async def delete_article(db: Queryable, article_id: int) -> None:

@@ -74,7 +74,8 @@ async def users_page(db: Queryable, window: Window) -> Page:
 
 
 async def users_count(db: Queryable) -> int:
-    return await db.fetchval(USERS_COUNT)
+    count: int = await db.fetchval(USERS_COUNT)
+    return count
 
 
 async def follower_counts(db: Queryable, user_ids: Sequence[int]) -> dict[int, int]:
@@ -147,7 +148,9 @@ async def taken_names(db: Queryable, username: str | None, email: str | None, ex
 
 
 async def insert_user(db: Queryable, username: str, email: str, password_hash: str) -> asyncpg.Record:
-    return await db.fetchrow(INSERT_USER, username, email, password_hash)
+    row = await db.fetchrow(INSERT_USER, username, email, password_hash)
+    assert row is not None  # INSERT ... RETURNING returns the row it wrote
+    return row
 
 
 async def update_user(
@@ -163,7 +166,9 @@ async def update_user(
     clear_image: bool = False,
 ) -> asyncpg.Record:
     """Changes what is given; a new password hash also revokes every older token."""
-    return await db.fetchrow(UPDATE_USER, user_id, username, email, password_hash, bio, image, clear_bio, clear_image)
+    row = await db.fetchrow(UPDATE_USER, user_id, username, email, password_hash, bio, image, clear_bio, clear_image)
+    assert row is not None  # the viewer's row: users are never deleted
+    return row
 
 
 async def set_password_hash(db: Queryable, user_id: int, password_hash: str) -> None:
