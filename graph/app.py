@@ -3,15 +3,13 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
-from opentelemetry.trace import Tracer
-from starlette.websockets import WebSocket
+from starlette.requests import HTTPConnection
 
 from db.listener import Listener
-from db.pool import Database, create_database
+from db.pool import create_database
 from db.schema_version import ensure_at_head
 from graph.auth.passwords import Passwords
 from graph.auth.tokens import Tokens, signing_secret
@@ -24,6 +22,7 @@ from graph.http.landing import router as landing_router
 from graph.http.origins import OriginPolicy
 from graph.http.persisted import PersistedQueries
 from graph.http.request_context import context_for
+from graph.http.state import AppState
 from graph.http.websocket import SubscriptionRouter
 from graph.limits.shape import Limits
 from graph.observability.metrics import metrics_router, pool_sampling
@@ -36,25 +35,12 @@ from graph.schema.context import Context
 from graph.settings import Settings
 
 
-class State(TypedDict):
-    db: Database
-    settings: Settings
-    passwords: Passwords
-    tokens: Tokens
-    persisted_queries: PersistedQueries
-    tracer: Tracer | None
-    events: EventHub
-    planned: PlannedExecution | None
-    limits: Limits
-    path_counts: PathCounts | None
-
-
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
     """The app; `span_exporter` replaces the exporter TRACING names (tests read spans from memory)."""
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
         tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
         provider = tracer_provider(settings, span_exporter)
         tracer = provider.get_tracer("graph") if provider is not None else None
@@ -107,11 +93,11 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             await db.close()
             if provider is not None:
                 provider.shutdown()
-            if path_counts is not None:
+            if path_counts is not None and settings.path_counts_report is not None:
                 path_counts.append_to(settings.path_counts_report)
 
-    async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
-        return await context_for(websocket if websocket is not None else request)
+    async def websocket_context(connection: HTTPConnection) -> Context:  # FastAPI passes the WebSocket
+        return await context_for(connection)
 
     origins = OriginPolicy(settings)
     app = App(

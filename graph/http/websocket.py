@@ -14,7 +14,7 @@ the client sent something wrong, the server did not fail.
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError, get_operation_ast
 from starlette.websockets import WebSocket
@@ -22,6 +22,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, Message
 from strawberry.types.unset import UNSET
 
 from graph.auth.viewer import identify
@@ -39,7 +40,7 @@ TRY_AGAIN_LATER = 1013
 log = logging.getLogger("graph.websocket")
 
 
-class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
+class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_message(self, message: Any) -> None:
         # Strawberry indexes every frame as an object: a JSON array, number or
         # null raised out of its loop, and the socket died without a close
@@ -47,7 +48,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         if not isinstance(message, dict):
             await self.handle_invalid_message("A message must be a JSON object.")
             return
-        await super().handle_message(message)
+        await super().handle_message(cast(Message, message))  # Strawberry tells them apart by `type`
 
     async def handle_subscribe(self, message: Any) -> None:
         if (malformed := _malformed_subscribe(message)) is not None:
@@ -108,11 +109,11 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         log.info("websocket subscribe %r refused: %s", operation_id, codes, extra={"fields": {"path": REFUSED}})
         if self.context.settings.metrics:
             count_path(REFUSED, "subscription")
-        message = {"id": operation_id, "type": "error", "payload": [error.formatted for error in errors]}
+        message = ErrorMessage(id=operation_id, type="error", payload=[error.formatted for error in errors])
         await (operation.send_operation_message(message) if operation is not None else self.send_message(message))
 
 
-def _malformed_subscribe(message: dict) -> str | None:
+def _malformed_subscribe(message: dict[str, Any]) -> str | None:
     """What makes a `subscribe` message unreadable (graphql-transport-ws's shape), or None."""
     payload = message.get("payload")
     if not isinstance(message.get("id"), str):
@@ -128,7 +129,7 @@ def _malformed_subscribe(message: dict) -> str | None:
     return None
 
 
-class SubscriptionRouter(GraphQLRouter):
+class SubscriptionRouter(GraphQLRouter[Context, None]):
     graphql_transport_ws_handler_class = CodedTransportWSHandler
 
     def __init__(self, schema: Any, settings: Settings, origins: OriginPolicy, context_getter: Any) -> None:
@@ -158,7 +159,8 @@ class SubscriptionRouter(GraphQLRouter):
         if not isinstance(authorization, str):
             raise ConnectionRejectionError()
         try:
-            viewer, row = await identify(context.db, context.tokens, authorization)
+            _, tokens = context.hasher_and_tokens()
+            viewer, row = await identify(context.db, tokens, authorization)
         except Unauthenticated as error:
             raise ConnectionRejectionError() from error
         context.sign_in(viewer)

@@ -69,7 +69,7 @@ class EventScope:
 
     def __init__(self, db: Database) -> None:
         self.loaders = Loaders(db, None)
-        self._checks: dict[Hashable, asyncio.Future] = {}
+        self._checks: dict[Hashable, asyncio.Future[bool]] = {}
 
     async def check(self, key: Hashable, run: Callable[[], Awaitable[bool]]) -> bool:
         check = self._checks.get(key)
