@@ -10,6 +10,7 @@ once per object type it may resolve to. A mutation's plan holds, per
 mutation field, only its payload's objects (graph/planned/payloads.py).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,16 +21,21 @@ from graphql import (
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
     ListValueNode,
+    NamedTypeNode,
     ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
 )
 from graphql.execution.values import VariableValues
@@ -38,6 +44,12 @@ from graph.planned.conditions import UnknownDirective, included
 
 # The object types a mutation payload returns the written row as.
 PAYLOAD_OBJECTS = frozenset({"Article", "Comment", "User", "Viewer"})
+
+
+# Whether the executor has a resolver for (type name, field name).
+Known = Callable[[str, str], bool]
+# What every step of planning reads: the schema, the fragments, `known` and the variables.
+_Context = tuple[GraphQLSchema, dict[str, FragmentDefinitionNode], Known, VariableValues | None]
 
 
 class NotPlannable(Exception):
@@ -75,7 +87,7 @@ def build_plan(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     fragments: dict[str, FragmentDefinitionNode],
-    known,
+    known: Known,
     variables: VariableValues | None = None,
 ) -> Plan:
     """`known(type_name, field_name)` says whether the executor has a resolver for the field.
@@ -87,11 +99,13 @@ def build_plan(
         raise NotPlannable("only queries and mutations without directives")
     context = (schema, fragments, known, variables)
     if operation.operation == OperationType.MUTATION:
+        assert schema.mutation_type is not None  # validation refuses a mutation the schema has no type for
         return Plan(operation, _plan_payloads(context, schema.mutation_type, operation.selection_set))
+    assert schema.query_type is not None  # a schema always has one
     return Plan(operation, _plan_selection(context, schema.query_type, operation.selection_set))
 
 
-def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
+def _plan_payloads(context: _Context, root: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
     """Per mutation field, the object fields of its payload (`comment`, `article`, `user`, `viewer`) as plans.
 
     The mutation itself and the rest of its payload (`errors`, `token`,
@@ -108,17 +122,15 @@ def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSet
         if not isinstance(payload, GraphQLObjectType):
             continue  # a mutation returning a scalar has no object to read back
         plan = FieldPlan(key, name, nodes[0], definition, payload.name, nullable=False)
-        merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
+        merged = SelectionSetNode(selections=_selections(nodes))
         for object_key, object_nodes in _grouped(context, payload, merged).items():
             object_name = object_nodes[0].name.value
             if object_name.startswith("__"):
                 continue
             named = _named_type(payload.fields[object_name].type)
-            if named.name not in PAYLOAD_OBJECTS:
+            if not isinstance(named, GraphQLObjectType) or named.name not in PAYLOAD_OBJECTS:
                 continue  # errors, token, deleted IDs: the general path's
-            inner = SelectionSetNode(
-                selections=tuple(s for node in object_nodes for s in node.selection_set.selections)
-            )
+            inner = SelectionSetNode(selections=_selections(object_nodes))
             plan.children.append(
                 FieldPlan(
                     object_key,
@@ -133,7 +145,9 @@ def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSet
     return plans
 
 
-def _grouped(context, parent: GraphQLObjectType, selection_set: SelectionSetNode) -> dict[str, list[FieldNode]]:
+def _grouped(
+    context: _Context, parent: GraphQLObjectType, selection_set: SelectionSetNode
+) -> dict[str, list[FieldNode]]:
     """The selection's fields by response key, fragments and conditions applied."""
     _, fragments, _, variables = context
     grouped: dict[str, list[FieldNode]] = {}
@@ -144,7 +158,9 @@ def _grouped(context, parent: GraphQLObjectType, selection_set: SelectionSetNode
     return grouped
 
 
-def _plan_selection(context, parent: GraphQLObjectType, selection_set: SelectionSetNode):
+def _plan_selection(
+    context: _Context, parent: GraphQLObjectType, selection_set: SelectionSetNode
+) -> list[FieldPlan]:
     schema, _, known, _ = context
     plans = []
     for key, nodes in _grouped(context, parent, selection_set).items():
@@ -165,7 +181,7 @@ def _plan_selection(context, parent: GraphQLObjectType, selection_set: Selection
         )
         named = _named_type(definition.type)
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
-            merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
+            merged = SelectionSetNode(selections=_selections(nodes))
         if isinstance(named, GraphQLObjectType):
             plan.type_name = named.name
             plan.children = _plan_selection(context, named, merged)
@@ -178,7 +194,14 @@ def _plan_selection(context, parent: GraphQLObjectType, selection_set: Selection
     return plans
 
 
-def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visited: set[str], variables) -> None:
+def _collect(
+    parent: GraphQLObjectType,
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    grouped: dict[str, list[FieldNode]],
+    visited: set[str],
+    variables: VariableValues | None,
+) -> None:
     """graphql-core's field collection for one object type (a skipped spread does not count as visited)."""
     for selection in selection_set.selections:
         if not included(selection, variables):
@@ -199,14 +222,14 @@ def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visit
                 _collect(parent, fragment.selection_set, fragments, grouped, visited, variables)
 
 
-def _applies(parent: GraphQLObjectType, condition) -> bool:
+def _applies(parent: GraphQLObjectType, condition: NamedTypeNode | None) -> bool:
     if condition is None:
         return True
     name = condition.name.value
     return name == parent.name or any(interface.name == name for interface in parent.interfaces)
 
 
-def _has_variable(value) -> bool:
+def _has_variable(value: ValueNode) -> bool:
     if isinstance(value, VariableNode):
         return True
     if isinstance(value, ListValueNode):
@@ -216,7 +239,12 @@ def _has_variable(value) -> bool:
     return False
 
 
-def _named_type(graphql_type):
+def _selections(nodes: list[FieldNode]) -> tuple[SelectionNode, ...]:
+    """The sub-selections of a field's merged nodes (validation gave each object field one)."""
+    return tuple(s for node in nodes if node.selection_set is not None for s in node.selection_set.selections)
+
+
+def _named_type(graphql_type: GraphQLOutputType) -> GraphQLNamedType:
     while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
         graphql_type = graphql_type.of_type
     return graphql_type
