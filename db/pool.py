@@ -145,7 +145,7 @@ class Database:
         # load, a few borrowers lost it again and again, and p99 latency tripled.)
         self._slots = asyncio.Semaphore(pool.get_max_size())
 
-    async def _acquire(self) -> PoolConnectionProxy[asyncpg.Record]:
+    async def _acquire(self) -> "PoolConnectionProxy[asyncpg.Record]":
         if self._slots.locked():
             self.waiting += 1
             try:
@@ -165,7 +165,7 @@ class Database:
             self._slots.release()
             raise
 
-    async def _release(self, connection: PoolConnectionProxy[asyncpg.Record]) -> None:
+    async def _release(self, connection: "PoolConnectionProxy[asyncpg.Record]") -> None:
         try:
             await self.pool.release(connection)
         finally:
@@ -248,7 +248,7 @@ class Database:
             finally:
                 await self._release(connection)
 
-    async def _begin(self) -> tuple[PoolConnectionProxy[asyncpg.Record], asyncpg.transaction.Transaction]:
+    async def _begin(self) -> "tuple[PoolConnectionProxy[asyncpg.Record], asyncpg.transaction.Transaction]":
         """A connection inside BEGIN. A pooled connection found dead at BEGIN is
         replaced once: nothing of the unit of work was sent yet, so this is no
         retry of a write."""

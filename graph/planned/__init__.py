@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, OperationType
+from graphql.execution.values import VariableValues
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
@@ -90,7 +91,12 @@ class PlannedExecution:
         plan = self._plan(operation, fragments, None)
         return UNPLANNABLE if plan is None else plan
 
-    def _plan(self, operation: OperationDefinitionNode, fragments, variables) -> Plan | None:
+    def _plan(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: VariableValues | None,
+    ) -> Plan | None:
         try:
             return build_plan(self._schema, operation, fragments, knows, variables)
         except NotPlannable as reason:
@@ -156,9 +162,9 @@ class PlannedExecution:
                     self._answered(PLANNED, plan, context)
                     return data
             run = Run(context.db, context.viewer_id, coerced)
-            data = (await run.complete("Query", [None], plan.fields))[0]
+            answer = (await run.complete("Query", [None], plan.fields))[0]
             self._answered(TIERED, plan, context)
-            return data
+            return answer
         except Fallback as reason:
             log.debug("fell back to the general path: %s", reason)
             return None

@@ -13,17 +13,19 @@ operation on the general path, which produces the proper errors.
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLScalarType
+from graphql.execution.values import VariableValues
 from graphql.type import specified_scalar_types
 
 from db import articles, comments, tags, users
 from db.articles import AUTHORED_ORDER, FAVORITED_ORDER, FEED_ORDER, ORDERS
 from db.articles import ArticleOrder as DbArticleOrder
 from db.comments import COMMENTS_ORDER
-from db.keyset import Page, SortKey
+from db.keyset import Page, SortKey, Window
 from db.pool import Database
 from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan
@@ -32,6 +34,9 @@ from graph.relay.pagination import MAX_PAGE_SIZE, PageResult
 
 Counter = Callable[[Database, Sequence[int]], Awaitable[dict[int, int]]]
 Resolver = Callable[["Run", list[Any], FieldPlan], Any]
+RowsByIds = Callable[[Database, Sequence[int]], Awaitable[list[Any]]]
+Among = Callable[[Database, int, Sequence[int]], Awaitable[set[int]]]
+Pages = Callable[[Database, Sequence[int], Window], Awaitable[dict[int, Page]]]
 
 
 @dataclass(slots=True)
@@ -53,7 +58,7 @@ class Conn:
 RESOLVERS: dict[tuple[str, str], Resolver] = {}
 
 
-def resolver(type_name: str, *names: str):
+def resolver(type_name: str, *names: str) -> Callable[[Resolver], Resolver]:
     def register(function: Resolver) -> Resolver:
         for name in names:
             RESOLVERS[(type_name, name)] = function
@@ -69,7 +74,7 @@ def knows(type_name: str, field_name: str) -> bool:
 class Run:
     """One execution: the pool, the viewer and the coerced variables."""
 
-    def __init__(self, db: Database, viewer_id: int | None, variables: dict[str, Any]) -> None:
+    def __init__(self, db: Database, viewer_id: int | None, variables: VariableValues) -> None:
         self.db = db
         self.viewer_id = viewer_id
         self.variables = variables
@@ -109,7 +114,7 @@ class Run:
         present = [row for row in rows if row is not None]
         if len(present) != len(rows) and not plan.nullable:
             raise Fallback(f"{plan.name} vanished")
-        completed = iter(await self.complete(plan.type_name, present, plan.children))
+        completed = iter(await self.complete(plan.object_type, present, plan.children))
         return [None if row is None else next(completed) for row in rows]
 
 
@@ -117,6 +122,7 @@ class Run:
 
 
 def _leaf(plan: FieldPlan, values: list[Any]) -> list[Any]:
+    assert plan.definition is not None  # a leaf field; __typename is answered before
     named = plan.definition.type
     while hasattr(named, "of_type"):
         named = named.of_type
@@ -166,7 +172,7 @@ def _unique(ids: list[int]) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-async def _rows_by_id(run: Run, fetch, ids: list[int]) -> list[Any]:
+async def _rows_by_id(run: Run, fetch: RowsByIds, ids: list[int]) -> list[Any]:
     found = {row["id"]: row for row in await fetch(run.db, _unique(ids))}
     return [found.get(key) for key in ids]
 
@@ -174,7 +180,7 @@ async def _rows_by_id(run: Run, fetch, ids: list[int]) -> list[Any]:
 # Related rows.
 
 
-def _related(type_name: str, name: str, fetch, column: str) -> None:
+def _related(type_name: str, name: str, fetch: RowsByIds, column: str) -> None:
     @resolver(type_name, name)
     async def load(run: Run, rows: list[Any], plan: FieldPlan) -> list[Any]:
         return await run.objects(plan, await _rows_by_id(run, fetch, [row[column] for row in rows]))
@@ -196,7 +202,7 @@ async def _tags(run: Run, rows: list[Any], plan: FieldPlan) -> list[Any]:
     return [found.get(row["id"], []) for row in rows]
 
 
-def _counts(type_name: str, name: str, fetch) -> None:
+def _counts(type_name: str, name: str, fetch: Counter) -> None:
     @resolver(type_name, name)
     async def load(run: Run, rows: list[Any], plan: FieldPlan) -> list[int]:
         found = await fetch(run.db, _unique([row["id"] for row in rows]))
@@ -207,7 +213,7 @@ _counts("User", "followersCount", users.follower_counts)
 _counts("User", "followingCount", users.following_counts)
 
 
-def _viewer_membership(type_name: str, name: str, fetch) -> None:
+def _viewer_membership(type_name: str, name: str, fetch: Among) -> None:
     @resolver(type_name, name)
     async def load(run: Run, rows: list[Any], plan: FieldPlan) -> list[bool]:
         if run.viewer_id is None:
@@ -223,11 +229,11 @@ _viewer_membership("User", "viewerIsFollowing", users.followed_by)
 # Connections.
 
 
-def _window(run: Run, plan: FieldPlan, key: SortKey):
+def _window(run: Run, plan: FieldPlan, key: SortKey) -> Window:
     return window(plan, run.variables, key)
 
 
-def _child_pages(type_name: str, name: str, load_pages, key: SortKey, counter: Counter) -> None:
+def _child_pages(type_name: str, name: str, load_pages: Pages, key: SortKey, counter: Counter) -> None:
     @resolver(type_name, name)
     async def load(run: Run, rows: list[Any], plan: FieldPlan) -> list[Any]:
         window = _window(run, plan, key)
@@ -256,7 +262,7 @@ async def _feed(run: Run, rows: list[Any], plan: FieldPlan) -> list[Any]:
     conns = []
     for row in rows:
         page = await articles.feed_page(run.db, row["id"], window)
-        counter = _single_count(lambda reader=row["id"]: articles.feed_count(run.db, reader))
+        counter = _single_count(partial(articles.feed_count, run.db, row["id"]))
         conns.append(Conn(PageResult(page, window, FEED_ORDER), 0, counter))
     return await run.objects(plan, conns)
 
@@ -278,7 +284,7 @@ for _connection in ("ArticleConnection", "UserConnection", "CommentConnection"):
                 strict=True,
             )
         ]
-        completed = await run.complete(plan.type_name, edges, plan.children)
+        completed = await run.complete(plan.object_type, edges, plan.children)
         out, start = [], 0
         for conn in conns:
             end = start + len(conn.result.page.rows)
@@ -383,7 +389,7 @@ _NODE_ROWS = {"Article": articles.articles_by_ids, "User": users.users_by_ids, "
 async def _load_nodes(run: Run, plan: FieldPlan) -> list[Any]:
     keys = node_keys(plan, run.variables)
     out: list[Any] = [None] * len(keys)
-    for type_name, fields in plan.by_type.items():
+    for type_name, fields in plan.possible_types.items():
         positions = [i for i, (named, _) in enumerate(keys) if named == type_name]
         if not positions:
             continue

@@ -44,12 +44,14 @@ class NotCompilable(Exception):
 
 async def run(db: Database, sql: str, params: list[Any]) -> str:
     """Run a statement from `statement_for`: the `data` object as JSON text (the request's only statement)."""
-    return await db.fetchval_sole(sql, *params)
+    data: str = await db.fetchval_sole(sql, *params)
+    return data
 
 
 async def run_object(db: Database, sql: str, params: list[Any]) -> str | None:
     """Run one object's statement (`KeyedStatement.text`, a mutation payload's): its JSON text, None if gone."""
-    return await db.fetchval(sql, *params)
+    data: str | None = await db.fetchval(sql, *params)
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +362,7 @@ class JsonStatement:
         if related is not None:
             table, column = related
             child = self._alias()
-            body = self._object(plan.type_name, plan.children, child)
+            body = self._object(plan.object_type, plan.children, child)
             return f"(SELECT {body} FROM {table} {child} WHERE {child}.id = {row}.{column})"
         if (type_name, name) == ("Viewer", "user"):
             return self._object("User", plan.children, row)
@@ -407,7 +409,7 @@ class JsonStatement:
                     return "NULL::json"
                 condition = f"{row}.id = {self._viewer()}"
                 table = "users"
-            return f"(SELECT {self._object(plan.type_name, plan.children, row)} FROM {table} {row} WHERE {condition})"
+            return f"(SELECT {self._object(plan.object_type, plan.children, row)} FROM {table} {row} WHERE {condition})"
         if name == "tags":
             first = field_args(plan, self.variables).get("first")
             first = 20 if first is None else first
@@ -444,7 +446,7 @@ class JsonStatement:
     def _node_case(self, plan: FieldPlan, type_sql: str, key_sql: str) -> str:
         """The object for a (type, key) pair; only the branch of its type runs."""
         branches = []
-        for type_name, fields in plan.by_type.items():
+        for type_name, fields in plan.possible_types.items():
             table = _NODE_TABLES.get(type_name)
             if table is None:
                 raise NotCompilable(f"Node type {type_name}")

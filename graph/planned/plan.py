@@ -70,6 +70,18 @@ class FieldPlan:
     uses_variables: bool = False  # its arguments name a variable
     static_args: dict[str, Any] | None = None  # the coerced arguments, kept when they name no variable
 
+    @property
+    def object_type(self) -> str:
+        """`type_name` of an object field, which the planner sets on every one."""
+        assert self.type_name is not None, f"{self.name} is not an object field"
+        return self.type_name
+
+    @property
+    def possible_types(self) -> dict[str, list["FieldPlan"]]:
+        """`by_type` of a field of an abstract type, which the planner sets on every one."""
+        assert self.by_type is not None, f"{self.name} is not of an abstract type"
+        return self.by_type
+
 
 @dataclass(slots=True)
 class Plan:
@@ -78,7 +90,8 @@ class Plan:
     # What graph/planned/json_sql.py keeps per plan: whether one built
     # statement serves every request, and the statements by whether a viewer is signed in.
     statement_reusable: bool | None = None
-    statements: dict[bool, Any] = field(default_factory=dict)
+    # (graph/planned/payloads.py keeps its own there too, by "wants_reads" and by (mutation, object, anonymous).)
+    statements: dict[bool | str | tuple[str, str, bool], Any] = field(default_factory=dict)
     # graph/planned/variables.py: the variables' signatures when all are plain scalars, False when not.
     plain_variables: Any = None
 
