@@ -23,8 +23,9 @@ from tests import database
 from tests.clusters import Cluster, throwaway_cluster
 from tests.graphql_client import Executor, GraphQLClient
 
-# The `needs` marker: tests that need a program the machine may lack (tests/prerequisites.py).
-pytest_plugins = ["tests.needs"]
+# The `needs` marker: tests that need a program the machine may lack (tests/prerequisites.py);
+# the suite's other markers (tests/markers.py).
+pytest_plugins = ["tests.needs", "tests.markers"]
 
 TABLES = "comments, favorites, article_tags, tags, articles, follows, users, persisted_queries, login_attempts"
 TRUNCATE = f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"

@@ -39,7 +39,7 @@ accept `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`); "unset" means the
 variable is absent. This page is rendered from the `Settings` class and its
 field descriptions: `python -m graph export-schema` rewrites it, and
 `python -m graph export-schema --check` (run by `scripts/test`) and
-`tests/test_settings_doc.py` fail when it is stale.
+`tests/cli/test_settings_doc.py` fail when it is stale.
 
 Read by other code, not by `Settings`: `PROMETHEUS_MULTIPROC_DIR` (where the
 workers' metric files live; `serve --workers N` with N > 1 creates a temporary

@@ -74,7 +74,7 @@ class App(FastAPI):
         unset, the environment), ~5% of a small query's CPU if made per
         request. A provider, once set, cannot be unset, so "on" is final; a
         provider set while serving takes effect within a second. The
-        attribute is private: tests/test_dispatch.py fails at once if an
+        attribute is private: tests/http/test_dispatch.py fails at once if an
         upgrade renames it.
         """
         if self._telemetry_on:

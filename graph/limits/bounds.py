@@ -2,7 +2,7 @@
 
 Every String or ID argument and input field of the schema has an entry in
 BOUNDS, keyed by its schema coordinate (`Query.user(username:)`,
-`ArticleFilter.search`); tests/test_argument_bounds.py walks the schema and
+`ArticleFilter.search`); tests/limits/test_argument_bounds.py walks the schema and
 fails on one without. The check runs with the page-size checks
 (graph/limits/extension.py), on both paths and before the planner builds its
 statement: literals once per document (cached), variables on each request

@@ -10,7 +10,7 @@ not validate, variables that do not coerce, an ID that does not decode, a
 bad token)
 and whenever execution meets something unusual, so every error response
 comes from the general path, and every planned answer equals the general
-path's (tests/test_planned_equivalence.py runs both on the same documents).
+path's (tests/planned/test_planned_equivalence.py runs both on the same documents).
 """
 
 import logging

@@ -12,7 +12,7 @@ formatted here as the general path formats it: global IDs are base64 of
 (microseconds only when non-zero), cursors are graph/relay/pagination.py's
 URL-safe base64 of `["key", [values...]]` with timestamps in microseconds.
 Pages read `limit + 1` rows as the db layer does, and `hasNextPage` /
-`hasPreviousPage` follow `PageResult`'s rules. tests/test_planned_equivalence.py
+`hasPreviousPage` follow `PageResult`'s rules. tests/planned/test_planned_equivalence.py
 compares both paths on generated documents.
 
 No request value becomes SQL text: response keys, type names, limits,

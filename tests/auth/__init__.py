@@ -1,0 +1,1 @@
+"""Tokens, login limits and authorization across users (graph/auth/)."""

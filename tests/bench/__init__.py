@@ -1,0 +1,1 @@
+"""The benchmark harness (bench/) works and measures what it says."""

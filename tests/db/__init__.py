@@ -1,0 +1,1 @@
+"""The data layer, its SQL and its schema version (db/, migrations/)."""

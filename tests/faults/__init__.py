@@ -1,0 +1,1 @@
+"""Databases and servers killed or restarted under load."""

@@ -1,0 +1,1 @@
+"""The doors: HTTP and WebSocket at the edge (graph/http/)."""

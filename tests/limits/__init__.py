@@ -1,0 +1,1 @@
+"""Operation shape, cost, argument ranges and bounds, log redaction (graph/limits/)."""

@@ -1,0 +1,1 @@
+"""The planned path against the general one (graph/planned/)."""

@@ -1,0 +1,1 @@
+"""What an outside probe sends: fuzzing, injection, malformed traffic."""

@@ -1,0 +1,1 @@
+"""The repository as a whole: import directions, docs links, deploy files, prerequisites."""

@@ -1,0 +1,1 @@
+"""Subscriptions and the event hub (graph/realtime/)."""

@@ -1,0 +1,1 @@
+"""Global IDs and connection arguments (graph/relay/)."""

@@ -1,0 +1,1 @@
+"""The schema's answers: reads, writes, accounts, loaders, statement counts (graph/schema/)."""
