@@ -20,17 +20,19 @@ class Check:
     detail: str = ""
 
 
-def _send(system: System, shape: Shape, variables: tuple[dict, dict, dict], token: str | None, unique: str) -> Any:
-    body = system.body(shape, variables).replace(UNIQUE.encode(), unique.encode())
+def _send(system: System, shape: Shape, request: tuple[str, str, bytes], token: str | None, unique: str) -> Any:
+    method, path, body = request
     headers = {"content-type": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
-    response = httpx.post(system.base + system.path(shape), content=body, headers=headers, timeout=30)
+    content = body.replace(UNIQUE.encode(), unique.encode()) or None
+    response = httpx.request(method, system.base + path, content=content, headers=headers, timeout=30)
     payload = orjson.loads(response.content)
     if response.status_code != 200 or payload.get("errors"):
         raise ValueError(f"HTTP {response.status_code}: {response.text[:500]}")
     normalize = shape.normalize_postgraphile if system.kind == "postgraphile" else shape.normalize_ours
-    return normalize(payload["data"])
+    rest = shape.rest is not None and system.kind != "postgraphile"
+    return normalize(payload if rest else payload["data"])
 
 
 async def _expected(connection: asyncpg.Connection, shape: Shape, params: Params, context: dict) -> Any:
@@ -65,9 +67,9 @@ async def check(
     # Two for M2 and for shapes with a reference of their own (a toggle and its undo, both @include values).
     requests = shape.requests(params)[:2] if shape.name == "M2" or shape.reference else shape.requests(params)[:1]
     try:
-        for variables in requests:
+        for variables, request in zip(requests, system.requests(shape, params), strict=False):
             unique = f"check{system.kind}{system.workers}"
-            actual = _send(system, shape, variables, token, unique)
+            actual = _send(system, shape, request, token, unique)
             context = {**ids, "unique": unique, "variables": variables[0]}
             if shape.name == "M2":
                 context.update(article_id=params.article_ids[0], favorite=variables[2]["favorite"])

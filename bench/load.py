@@ -2,9 +2,10 @@
 
 wrk (C, epoll) keeps 32 connections busy with a fraction of one core, so
 the generator is not what limits a Python server. The script cycles through
-the shape's bodies (each thread from its own offset), makes `@@N@@` unique
-per request, counts answers that are not 200 or carry GraphQL errors, and
-prints one JSON line with the totals and latency percentiles.
+the shape's requests (method, path and body: GraphQL POSTs or REST calls;
+each thread from its own offset), makes `@@N@@` unique per request, counts
+answers that are not 200 or carry GraphQL errors, and prints one JSON line
+with the totals and latency percentiles.
 """
 
 import os
@@ -25,8 +26,13 @@ LUA = r"""
 local bodies = {
 %(bodies)s
 }
+local methods = {
+%(methods)s
+}
+local paths = {
+%(paths)s
+}
 local headers = %(headers)s
-local path = %(path)s
 local run_tag = %(run_tag)s
 local threads = {}
 local index = 0
@@ -51,7 +57,10 @@ function request()
   if body:find("%(unique)s", 1, true) then
     body = (body:gsub("%(unique)s", run_tag .. "-" .. thread_id .. "-" .. counter))
   end
-  return wrk.format("POST", path, headers, body)
+  if body == "" then
+    body = nil  -- a REST GET or DELETE: no body
+  end
+  return wrk.format(methods[index], paths[index], headers, body)
 end
 
 function response(status, headers, body)
@@ -113,12 +122,16 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def script(path: str, bodies: list[bytes], headers: dict[str, str], run_tag: str) -> str:
+Request = tuple[str, str, bytes]  # method, path, body (b"": none)
+
+
+def script(requests: list[Request], headers: dict[str, str], run_tag: str) -> str:
     header_table = "{" + ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in headers.items()) + "}"
     return LUA % {
-        "bodies": ",\n".join(_lua_string(body.decode()) for body in bodies),
+        "bodies": ",\n".join(_lua_string(body.decode()) for _, _, body in requests),
+        "methods": ",\n".join(_lua_string(method) for method, _, _ in requests),
+        "paths": ",\n".join(_lua_string(path) for _, path, _ in requests),
         "headers": header_table,
-        "path": _lua_string(path),
         "run_tag": _lua_string(run_tag),
         "unique": UNIQUE,
         "prefix": RESULT_PREFIX,
@@ -127,8 +140,7 @@ def script(path: str, bodies: list[bytes], headers: dict[str, str], run_tag: str
 
 def run_wrk(
     url: str,
-    path: str,
-    bodies: list[bytes],
+    requests: list[Request],
     headers: dict[str, str],
     *,
     seconds: float,
@@ -139,7 +151,7 @@ def run_wrk(
     if not re.fullmatch(r"[A-Za-z0-9]+", run_tag):
         raise ValueError(f"run tag must be alphanumeric: {run_tag!r}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
-        file.write(script(path, bodies, headers, run_tag))
+        file.write(script(requests, headers, run_tag))
     try:
         completed = subprocess.run(
             [

@@ -6,11 +6,15 @@ GraphQL: no parsing, validation, limits, resolver tree or DataLoaders. The
 reads send the planned path's one statement (graph/planned/json_sql.py, its
 plan built at startup) and pass PostgreSQL's JSON through; the writes call
 the same functions of `db/`. Whatever our service spends beyond this
-endpoint is the price of its GraphQL and HTTP layers.
+endpoint is the price of its GraphQL and HTTP layers. For the REST shapes
+(RQ1..RM1) it serves the same /api paths with the same db/ calls and JSON
+as graph/rest, without FastAPI: the price of FastAPI's routing, dependencies
+and validation.
 
 Run: `uvicorn bench.plain:create_app --factory` with DATABASE_URL and JWT_SECRET.
 """
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +36,7 @@ from graph.planned import UNPLANNABLE, PlannedExecution, json_sql
 from graph.planned.json_sql import statement_for
 from graph.planned.plan import Plan
 from graph.relay.ids import decode_id, encode_id
+from graph.rest.views import article_view, article_views, authors, json_response
 from graph.schema.build import schema
 from graph.schema.input_checks import slugify
 
@@ -141,6 +146,52 @@ async def m2(request: Request) -> Response:
     return _json({"data": {field: {"article": article, "errors": []}}})
 
 
+# The REST shapes (bench/rest_shapes.py): the same statements as graph/rest sends, through the same db/
+# functions and views (graph/rest/views.py), without FastAPI's routing, dependencies and validation.
+
+
+def _limit(request: Request) -> int:
+    return int(request.query_params.get("limit", "20"))
+
+
+async def rest_articles(request: Request) -> Response:
+    db = request.app.state.db
+    viewer_id = await _viewer_id(request)
+    where = articles.ArticleFilter()
+    limit = _limit(request)
+    rows, count = await asyncio.gather(
+        articles.articles_at_offset(db, where, limit, 0), articles.articles_count(db, where)
+    )
+    return json_response({"articles": await article_views(db, viewer_id, rows), "articlesCount": count})
+
+
+async def rest_feed(request: Request) -> Response:
+    db = request.app.state.db
+    viewer_id = await _viewer_id(request)
+    if viewer_id is None:
+        return json_response({"errors": {"token": ["Sign in to do this."]}}, 401)
+    limit = _limit(request)
+    rows, count = await asyncio.gather(
+        articles.feed_at_offset(db, viewer_id, limit, 0), articles.feed_count(db, viewer_id)
+    )
+    return json_response({"articles": await article_views(db, viewer_id, rows), "articlesCount": count})
+
+
+async def rest_favorite(request: Request) -> Response:
+    db = request.app.state.db
+    viewer_id = await _viewer_id(request)
+    if viewer_id is None:
+        return json_response({"errors": {"token": ["Sign in to do this."]}}, 401)
+    found = await articles.article_by_slug(db, request.path_params["slug"])
+    favorite = request.method == "POST"
+    row = await (articles.favorite if favorite else articles.unfavorite)(db, viewer_id, found["id"])
+    tags, profiles = await asyncio.gather(
+        articles.tags_of_articles(db, [row["id"]]), authors(db, viewer_id, [row["author_id"]])
+    )
+    view = article_view(row, tags.get(row["id"], []), profiles[row["author_id"]], favorite)
+    return json_response({"article": view})
+
+
 def create_app() -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -162,7 +213,12 @@ def create_app() -> Starlette:
         return _json({"status": "ok"})
 
     routes = [Route(f"/{name}", endpoint, methods=["POST"]) for name, endpoint in ROUTES.items()]
-    return Starlette(routes=[*routes, Route("/healthz", healthz)], lifespan=lifespan)
+    rest = [
+        Route("/api/articles", rest_articles, methods=["GET"]),
+        Route("/api/articles/feed", rest_feed, methods=["GET"]),
+        Route("/api/articles/{slug}/favorite", rest_favorite, methods=["POST", "DELETE"]),
+    ]
+    return Starlette(routes=[*routes, *rest, Route("/healthz", healthz)], lifespan=lifespan)
 
 
 ROUTES = {"q1": q1, "q2": q2, "q3": q3, "q4": q4, "m1": m1, "m2": m2}

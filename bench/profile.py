@@ -79,13 +79,11 @@ def _table(title: str, total: int, rows: list[tuple[str, int]]) -> str:
 
 
 def profile_shape(system: System, shape, params: Params, seconds: float, rate: int, top: int, keep: Path | None) -> str:
-    bodies = [system.body(shape, variables) for variables in shape.requests(params)]
+    requests = system.requests(shape, params)
     headers = {"Content-Type": "application/json"}
 
     def load(duration: float, tag: str):
-        return run_wrk(
-            system.base, "/graphql", bodies, headers, seconds=duration, connections=32, threads=2, run_tag=tag
-        )
+        return run_wrk(system.base, requests, headers, seconds=duration, connections=32, threads=2, run_tag=tag)
 
     load(2, "warm")
     with tempfile.TemporaryDirectory() as directory:

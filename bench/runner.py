@@ -60,7 +60,8 @@ async def client_params(data: asyncpg.Connection, writer_id: int, username: str,
         writer_id,
         FOLLOW_USERS,
     )
-    slug = await data.fetchval("SELECT slug FROM articles WHERE id = $1", article_ids[0])
+    slugs = dict(await data.fetch("SELECT id, slug FROM articles WHERE id = any($1::bigint[])", article_ids))
+    slug = slugs[article_ids[0]]
     await login_users(data)
     return Params(
         username=username,
@@ -69,6 +70,7 @@ async def client_params(data: asyncpg.Connection, writer_id: int, username: str,
         slug=slug,
         writer_article_ids=writer_articles[:WRITER_ARTICLES],
         followee_ids=[r["id"] for r in followees],
+        article_slugs=[slugs[article_id] for article_id in article_ids],
     )
 
 
@@ -203,16 +205,15 @@ async def _measure(
     token = tokens["writer"] if shape.writes else tokens["reader"] if shape.signed_in else None
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    bodies = [system.body(shape, variables) for variables in shape.requests(params)]
-    warmup_bodies = [system.body(shape, variables) for variables in shape.requests(warmup_params)]
+    requests = system.requests(shape, params)
+    warmup_requests = system.requests(shape, warmup_params)
     # Short: it ends up in tag names (at most 32 characters) with a thread and request number.
     tag = f"{system.kind[:2]}{system.workers}{round_number}{int(time.time()) % 100_000}"
 
-    def load(seconds: float, suffix: str, bodies: list[bytes] = bodies):
+    def load(seconds: float, suffix: str, requests: list = requests):
         return run_wrk(
             system.base,
-            system.path(shape),
-            bodies,
+            requests,
             headers,
             seconds=seconds,
             connections=options.connections,
@@ -221,7 +222,7 @@ async def _measure(
         )
 
     if options.warmup > 0:
-        load(options.warmup, "w", warmup_bodies)
+        load(options.warmup, "w", warmup_requests)
     wait_until_idle([system.process.pid, postmaster])
     await counter.reset()
     server_before = process_tree_cpu_seconds(system.process.pid)

@@ -38,6 +38,7 @@ class Params:
     writer_article_ids: list[int] = field(default_factory=list)
     followee_ids: list[int] = field(default_factory=list)  # users the writer does not follow
     deletable_ids: list[int] = field(default_factory=list)  # rows made by the shape's `fresh` for deletes
+    article_slugs: list[str] = field(default_factory=list)  # of article_ids, in order (REST names articles by slug)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ class Shape:
     reference: Callable[[Any, Params, dict], Awaitable[Any]] | None = None
     # Rows the requests use up (deletes): (connection, params, how many) -> params naming them.
     fresh: Callable[[Any, Params, int], Awaitable[Params]] | None = None
+    # REST shapes (bench/rest_shapes.py): (method, path, body) per request, one for each of `requests`;
+    # ours and the plain endpoint send these, PostGraphile the GraphQL document.
+    rest: Callable[[Params], list[tuple[str, str, bytes]]] | None = None
 
 
 def _body(document: str | dict[str, str], variables: dict) -> bytes:

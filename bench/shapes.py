@@ -14,6 +14,7 @@ written the way Apollo Client and urql send documents.
 """
 
 from bench.client_shapes import CLIENT_SHAPES
+from bench.rest_shapes import REST_SHAPES
 from bench.shape_types import (
     ARTICLE_BODY,
     M2_ARTICLES,
@@ -315,4 +316,4 @@ M2 = Shape(
     ],
 )
 
-SHAPES = {shape.name: shape for shape in (Q1, Q2, Q3, Q4, M1, M2, *CLIENT_SHAPES)}
+SHAPES = {shape.name: shape for shape in (Q1, Q2, Q3, Q4, M1, M2, *CLIENT_SHAPES, *REST_SHAPES)}

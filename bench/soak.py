@@ -234,9 +234,13 @@ async def soak(options: Options) -> dict:
         _say(f"{options.subscribers} subscribers on {len(article_ids)} articles; running {options.seconds:.0f} s")
 
         params = Params(username=username, writer="", article_ids=[])
-        bodies = [ours_body(SHAPES[name], v[0]) for name in READ_SHAPES for v in SHAPES[name].requests(params)]
+        requests = [
+            ("POST", "/graphql", ours_body(SHAPES[name], v[0]))
+            for name in READ_SHAPES
+            for v in SHAPES[name].requests(params)
+        ]
         reads_running = asyncio.to_thread(
-            run_wrk, system.base, "/graphql", bodies, {"Content-Type": "application/json"},
+            run_wrk, system.base, requests, {"Content-Type": "application/json"},
             seconds=options.seconds, connections=options.read_connections, threads=options.read_threads,
             run_tag=f"soak{int(time.time()) % 100_000}",
         )  # fmt: skip

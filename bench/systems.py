@@ -18,7 +18,7 @@ import httpx
 import orjson
 
 from bench.cluster import free_port
-from bench.shapes import Shape, ours_body, postgraphile_body
+from bench.shapes import Params, Shape, ours_body, postgraphile_body
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRAPHILE_DIR = Path(__file__).resolve().parent / "postgraphile"
@@ -45,8 +45,8 @@ UNLIMITED = (
 
 
 def serves(system: "System", shape: Shape) -> bool:
-    """The plain endpoint has routes for Q1..M2 only."""
-    return system.kind != "plain" or shape.plain_route is not None
+    """The plain endpoint has routes for Q1..M2 and the REST shapes only."""
+    return system.kind != "plain" or shape.plain_route is not None or shape.rest is not None
 
 
 @dataclass
@@ -66,6 +66,12 @@ class System:
 
     def path(self, shape: Shape) -> str:
         return shape.plain_route if self.kind == "plain" else "/graphql"
+
+    def requests(self, shape: Shape, params: Params) -> list[tuple[str, str, bytes]]:
+        """(method, path, body) of each request of the shape: REST for a REST shape (but on PostGraphile)."""
+        if shape.rest is not None and self.kind != "postgraphile":
+            return shape.rest(params)
+        return [("POST", self.path(shape), self.body(shape, variables)) for variables in shape.requests(params)]
 
     def body(self, shape: Shape, variables: tuple[dict, dict, dict]) -> bytes:
         ours, postgraphile, plain = variables

@@ -155,6 +155,22 @@ SELECT count(*) FROM articles a WHERE a.author_id IN (SELECT followee_id FROM fo
 """
 
 
+# The RealWorld REST list and feed: newest first, by LIMIT and OFFSET (the
+# REST door's pagination; GraphQL's is keyset). The same filter and order as
+# ARTICLES_PAGE's NEWEST, so the same index serves both.
+ARTICLES_AT_OFFSET = f"""
+SELECT {ARTICLE_COLUMNS} FROM articles a ORDER BY a.created_at DESC, a.id DESC LIMIT $1 OFFSET $2
+"""
+FILTERED_ARTICLES_AT_OFFSET = f"""
+SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {_FILTER} ORDER BY a.created_at DESC, a.id DESC LIMIT $5 OFFSET $6
+"""
+FEED_AT_OFFSET = f"""
+SELECT {ARTICLE_COLUMNS} FROM articles a
+WHERE a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)
+ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3
+"""
+
+
 async def articles_by_ids(db: Queryable, ids: Sequence[int]) -> list[asyncpg.Record]:
     return await db.fetch(ARTICLES_BY_IDS, list(ids))
 
@@ -197,6 +213,17 @@ async def favorited_among(db: Queryable, user_id: int, article_ids: Sequence[int
     """Which of `article_ids` the given user has favorited."""
     return {row["article_id"] for row in await db.fetch(FAVORITED_AMONG, user_id, list(article_ids))}
 
+
+async def articles_at_offset(db: Queryable, where: ArticleFilter, limit: int, offset: int) -> list[asyncpg.Record]:
+    """Newest first: `limit` articles after skipping `offset` (the caller bounds both)."""
+    if where.is_empty:
+        return await db.fetch(ARTICLES_AT_OFFSET, limit, offset)
+    return await db.fetch(FILTERED_ARTICLES_AT_OFFSET, *where.params(), limit, offset)
+
+
+async def feed_at_offset(db: Queryable, reader_id: int, limit: int, offset: int) -> list[asyncpg.Record]:
+    """The reader's feed, newest first, by limit and offset."""
+    return await db.fetch(FEED_AT_OFFSET, reader_id, limit, offset)
 
 async def authored_pages(db: Queryable, author_ids: Sequence[int], window: Window) -> dict[int, Page]:
     return await fetch_pages(db, AUTHORED_PAGES, AUTHORED_ORDER, author_ids, window)

@@ -30,6 +30,8 @@ from graph.observability.paths import PathCounts
 from graph.observability.tracing import statement_spans, tracer_provider
 from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
+from graph.rest.mount import mount_rest
+from graph.rest.paths import PREFIX as REST_PREFIX
 from graph.schema.build import schema
 from graph.schema.context import Context
 from graph.settings import Settings
@@ -55,8 +57,9 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             statement_timeout=settings.server_statement_timeout,
             statement_span=statement_spans(tracer) if tracer is not None else None,
         )
-        hub = EventHub(settings.subscription_buffer)
-        path_counts = PathCounts() if settings.path_counts_report is not None else None
+        planned = PlannedExecution(schema) if settings.planned_execution else None
+        hub = EventHub(settings.subscription_buffer, planned)
+        path_counts = PathCounts(settings.planned_execution) if settings.path_counts_report is not None else None
         listener = Listener(
             settings.listener_database_url or database_url,
             hub.publish,
@@ -80,10 +83,11 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
                     "persisted_queries": PersistedQueries(db, settings.persisted_queries),
                     "events": hub,
                     "tracer": tracer,
-                    "planned": PlannedExecution(schema) if settings.planned_execution else None,
+                    "planned": planned,
                     # Read once, like the rest of this state: every request used to rebuild them.
                     "limits": Limits.from_settings(settings),
                     "path_counts": path_counts,
+                    "request_context": context_for,
                 }
         finally:
             # Subscriptions end first (their last loads still need the pool),
@@ -108,7 +112,7 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
         openapi_url=None,
         middleware=[origins.cors_middleware()],
     )
-    app.edge = Edge(settings)
+    app.edge = Edge(settings, rest_prefix=REST_PREFIX)
     # HTTP first: these routes shadow the GraphQLRouter's GET/POST, which then
     # serves only the WebSocket protocol. `App` answers most GET/POST /graphql
     # without routing at all (graph/http/dispatch.py); these routes serve the rest.
@@ -119,4 +123,5 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
 
     app.include_router(health_router())
     app.include_router(landing_router())
+    mount_rest(app)  # the RealWorld REST API under /api, on the same state (graph/rest)
     return app

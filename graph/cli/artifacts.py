@@ -5,6 +5,8 @@
   `schema` option and codegen's introspection loaders consume.
 - `artifacts/possible-types.json`: Apollo Client's `possibleTypes` (interface or
   union name to its concrete types), so fragments on `Node` match.
+- `artifacts/openapi.json`: the REST API's OpenAPI document (graph/rest/openapi.py),
+  what REST client generators and tests/probes/test_rest_fuzz_server.py read.
 - `docs/settings.md`: every setting (graph/cli/settings_doc.py renders it), so the
   page cannot drift from the code.
 """
@@ -15,6 +17,7 @@ import orjson
 from graphql import GraphQLInterfaceType, GraphQLUnionType, introspection_from_schema
 
 from graph.cli.settings_doc import settings_doc
+from graph.rest.openapi import document as openapi_document
 from graph.schema.build import schema, sdl
 
 
@@ -38,6 +41,7 @@ def rendered() -> dict[str, str]:
         "schema.graphql": sdl(),
         "artifacts/introspection.json": _json(introspection_from_schema(schema._schema)),
         "artifacts/possible-types.json": _json(possible_types()),
+        "artifacts/openapi.json": _json(openapi_document()),
         "docs/settings.md": settings_doc(),
     }
 

@@ -16,9 +16,10 @@ handler can read an oversized body or answer without the headers.
   they start; HSTS too in production when the request came over HTTPS (by
   X-Forwarded-Proto only from TRUSTED_PROXIES).
 
-Both refusals are GraphQL-shaped (`PAYLOAD_TOO_LARGE`, `HEADERS_TOO_LARGE`)
-and close the connection, since the rest of an unread body would otherwise
-have to be read or skipped.
+Both refusals are GraphQL-shaped (`PAYLOAD_TOO_LARGE`, `HEADERS_TOO_LARGE`),
+under /api RealWorld-shaped (`{"errors": {"body": [...]}}`, graph/rest), and
+close the connection, since the rest of an unread body would otherwise have
+to be read or skipped.
 """
 
 from itertools import chain
@@ -39,7 +40,9 @@ class BodyTooLarge(Exception):
 
 
 class Edge:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, rest_prefix: str | None = None) -> None:
+        """`rest_prefix`: where the REST API lives (graph/app.py passes it); its refusals get its error body."""
+        self.rest_prefix = rest_prefix
         self.max_body = settings.max_request_bytes
         self.max_headers = settings.max_header_bytes
         self.trusted_proxies = settings.trusted_proxies
@@ -117,9 +120,16 @@ class Edge:
         message = f"The request body is larger than {self.max_body} bytes."
         await self._refuse(scope, send, 413, message, "PAYLOAD_TOO_LARGE", maxBytes=self.max_body)
 
+    def _is_rest(self, path: str) -> bool:
+        prefix = self.rest_prefix
+        return prefix is not None and (path == prefix or path.startswith(prefix + "/"))
+
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str, code: str, **extensions: Any) -> None:
-        body = orjson.dumps(error_body(message, code, **extensions))
-        media_type = negotiate(first_values(scope).get("accept", ""))
+        if self._is_rest(scope.get("path", "")):
+            body, media_type = orjson.dumps({"errors": {"body": [message]}}), "application/json"
+        else:
+            body = orjson.dumps(error_body(message, code, **extensions))
+            media_type = negotiate(first_values(scope).get("accept", ""))
         headers: list[Header] = [
             (b"content-type", media_type.encode()),
             (b"content-length", str(len(body)).encode()),

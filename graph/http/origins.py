@@ -40,7 +40,7 @@ class OriginPolicy:
             CORSMiddleware,
             allow_origins=sorted(self.origins),
             allow_origin_regex=self.localhost_pattern,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],  # PUT and DELETE: the REST API (graph/rest)
             allow_headers=ALLOWED_HEADERS,
             expose_headers=["etag", "retry-after"],
             max_age=600,

@@ -5,6 +5,7 @@ Starlette copies the dict the lifespan yields into each connection's
 so every read below it is checked against `AppState`.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import TypedDict
 
 from opentelemetry.trace import Tracer
@@ -18,6 +19,7 @@ from graph.limits.shape import Limits
 from graph.observability.paths import PathCounts
 from graph.planned import PlannedExecution
 from graph.realtime.hub import EventHub
+from graph.schema.context import Context
 from graph.settings import Settings
 
 
@@ -32,6 +34,9 @@ class AppState(TypedDict):
     planned: PlannedExecution | None  # None when PLANNED_EXECUTION is off
     limits: Limits
     path_counts: PathCounts | None  # None unless PATH_COUNTS_REPORT names a file
+    # How a request's Context is built, for the REST routers (graph/rest/dependencies.py): the same
+    # function the GraphQL endpoints call, handed over here because the two doors never import each other.
+    request_context: Callable[[HTTPConnection], Awaitable[Context]]
 
 
 def app_state(connection: HTTPConnection) -> AppState:

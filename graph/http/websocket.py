@@ -13,21 +13,27 @@ the client sent something wrong, the server did not fail.
 """
 
 import logging
+from contextlib import aclosing, suppress
 from datetime import timedelta
 from typing import Any, cast
 
+import orjson
 from graphql import GraphQLError, get_operation_ast
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    _OperationStreamClosed,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, Message
 from strawberry.types.unset import UNSET
 
 from graph.auth.viewer import identify
 from graph.errors import Unauthenticated
 from graph.http.origins import OriginPolicy
+from graph.http.ws_observe import OperationWatch, record
 from graph.limits.extension import limits_of, parse_within
 from graph.observability.metrics import count_path
 from graph.observability.paths import REFUSED
@@ -41,6 +47,10 @@ log = logging.getLogger("graph.websocket")
 
 
 class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._watches: dict[str, OperationWatch] = {}  # by operation id, while each runs
+
     async def handle_message(self, message: Any) -> None:
         # Strawberry indexes every frame as an object: a JSON array, number or
         # null raised out of its loop, and the socket died without a close
@@ -85,6 +95,52 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         reason = f'Unknown operation named "{name}".' if name else "Name the operation: the document has several."
         return GraphQLError(reason, extensions={"code": "BAD_REQUEST"})
 
+    async def run_operation(self, operation: Any) -> None:
+        """Strawberry's, with the operation's own context and its observation (graph/http/ws_observe.py).
+
+        A query or mutation goes to the planner first, as on HTTP (a mutation
+        for its payload's statements, graph/planned/payloads.py).
+        """
+        context = self.context.for_operation()
+        watch = self._watches[operation.id] = OperationWatch()
+        try:
+            if not await self._planned(operation, context, watch):
+                result_source = await self.schema.stream(
+                    operation.query,
+                    variable_values=operation.variables,
+                    context_value=context,
+                    root_value=self.root_value,
+                    operation_name=operation.operation_name,
+                )
+                async with aclosing(result_source):
+                    await self._send_result_stream(operation, watch.watched(result_source))
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        except Exception as error:  # as Strawberry's: its task logger reports it
+            await self.handle_task_exception(error)
+            with suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
+        finally:
+            if self._watches.get(operation.id) is watch:  # a finished id may already be reused by the client
+                del self._watches[operation.id]
+            record(context, operation, watch)
+
+    async def _planned(self, operation: Any, context: Context, watch: OperationWatch) -> bool:
+        """Whether the planner answered the operation (its `next` is sent); False: the general path runs it."""
+        hub = context.events
+        planned = hub.planned if hub is not None else None
+        if planned is None:
+            return False
+        data = await planned.answer(operation.query, operation.operation_name, operation.variables, context)
+        if data is None:
+            return False
+        watch.results += 1
+        await operation.send_operation_message({"id": operation.id, "type": "next", "payload": {"data": data}})
+        return True
+
     async def _handle_pre_execution_error(self, operation: Any, result: Any) -> None:
         # Strawberry closes the whole socket (4400) for a syntax error or an
         # operation it cannot pick, ending the client's other subscriptions
@@ -105,6 +161,9 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def _refuse(self, operation_id: str, errors: list[GraphQLError], operation: Any = None) -> None:
         """The one `error` message (through the operation, when there is one, which it then ends) and one log line."""
+        watch = self._watches.get(operation_id) if operation is not None else None  # None: refused before it ran
+        if watch is not None:
+            watch.refused = True
         codes = ",".join(str((error.extensions or {}).get("code")) for error in errors)
         log.info("websocket subscribe %r refused: %s", operation_id, codes, extra={"fields": {"path": REFUSED}})
         if self.context.settings.metrics:
@@ -145,6 +204,11 @@ class SubscriptionRouter(GraphQLRouter[Context, None]):
         self.origins = origins
         self.max_connections = settings.ws_max_connections
         self.open_connections = 0
+
+    def encode_json(self, data: object) -> str:
+        # orjson puts a planned event's JSON text (an orjson.Fragment, graph/planned/events.py)
+        # into the `next` message as it is; a str, so that it goes out as a text frame.
+        return orjson.dumps(data).decode()
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         return self.origins.allows(origin)

@@ -25,6 +25,8 @@ GENERAL = "general"
 INTROSPECTION = "introspection"
 REFUSED = "refused"
 PATHS = (PLANNED, TIERED, GENERAL, INTROSPECTION, REFUSED)
+# The operation type counted for each subscription event delivered to one subscriber (graph/realtime/hub.py).
+SUBSCRIPTION_EVENT = "subscription_event"
 
 # Distinct documents remembered per process for the report: a test suite sends
 # a few hundred; a bound keeps a long-running server's memory flat.
@@ -34,7 +36,9 @@ MAX_DOCUMENTS = 2000
 class PathCounts:
     """Operations by (path, type) in this process, and which documents took the general path."""
 
-    def __init__(self) -> None:
+    def __init__(self, planned_execution: bool = True) -> None:
+        # Whether this process ran with the planned path on: a report over a test run leaves out those that did not.
+        self.planned_execution = planned_execution
         self.counts: Counter[tuple[str, str]] = Counter()
         # (operation name, document) -> how many times the general path answered it successfully.
         self.general: Counter[tuple[str | None, str]] = Counter()
@@ -49,6 +53,7 @@ class PathCounts:
     def append_to(self, file: Path) -> None:
         """One JSON line per process (several workers, several servers: each appends its own)."""
         line = {
+            "planned_execution": self.planned_execution,
             "counts": [{"path": p, "type": t, "count": n} for (p, t), n in sorted(self.counts.items())],
             "general": [{"operation": name, "query": q, "count": n} for (name, q), n in self.general.items()],
         }

@@ -28,6 +28,7 @@ from graph.observability.paths import PLANNED, TIERED
 from graph.planned import json_sql
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import MAX_CONDITION_VARIABLES, Variants, condition_variables
+from graph.planned.events import EventPlans, EventRead
 from graph.planned.executor import Run, knows
 from graph.planned.json_sql import NotCompilable, statement_for
 from graph.planned.payloads import PayloadReads, reads_for, wants_reads
@@ -46,6 +47,7 @@ class PlannedExecution:
         self.answered: Counter[str] = Counter()  # by tier: PLANNED, TIERED (graph/observability/paths.py)
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
+        self._events = EventPlans(self._schema)  # subscriptions' plans (graph/planned/events.py)
 
     def plan_for(
         self, query: str, operation_name: str | None, document: DocumentNode | None = None
@@ -66,6 +68,13 @@ class PlannedExecution:
         else:
             self._plans.move_to_end(key)
         return None if plan is UNPLANNABLE else plan
+
+    def event_read(self, info: Any, db: Any, viewer_id: int | None) -> EventRead | None:
+        """How a subscription's events are answered (graph/planned/events.py), from its root field's resolve info.
+
+        None: the planner does not plan its selection, and its events take the general path.
+        """
+        return self._events.read_for(info, db, viewer_id)
 
     def operation_name(self, query: str, operation_name: str | None) -> str | None:
         """The name of the operation a plan was built for (logs and metrics want it); no LRU bookkeeping."""

@@ -261,3 +261,21 @@ def _named_type(graphql_type: GraphQLOutputType) -> GraphQLNamedType:
     while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
         graphql_type = graphql_type.of_type
     return graphql_type
+
+
+def build_event_plan(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    known,
+    variables: VariableValues | None = None,
+) -> Plan:
+    """A subscription's plan: its root field, whose children are the selection on each event's object.
+
+    The root field's arguments stay with its resolver (graph/planned/events.py plans only what each event reads).
+    """
+    if operation.directives or operation.operation != OperationType.SUBSCRIPTION:
+        raise NotPlannable("only subscriptions without directives")
+    root = schema.subscription_type
+    context = (schema, fragments, lambda type_name, name: type_name == root.name or known(type_name, name), variables)
+    return Plan(operation, _plan_selection(context, root, operation.selection_set))

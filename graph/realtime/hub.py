@@ -3,18 +3,27 @@
 Each subscription gets a bounded queue. A subscriber that falls that far
 behind is ended with an error rather than silently skipping events or
 letting its queue grow without bound.
+
+The hub also holds what subscribers of one process share per event (its
+`EventScope`: public loaders, filter checks, the planner's statements) and
+the planner itself (None with PLANNED_EXECUTION=false), and it counts
+subscriptions and their events by the path that answers them (graph/observability/paths.py).
 """
 
 import asyncio
 from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from db.events import Event, EventKind
 from db.pool import Database
 from graph.observability.metrics import count_path, subscriptions_open
-from graph.observability.paths import GENERAL
+from graph.observability.paths import GENERAL, SUBSCRIPTION_EVENT
 from graph.schema.loaders import Loaders
+
+if TYPE_CHECKING:
+    from graph.planned import PlannedExecution
 
 Topic = tuple[EventKind, int | None]
 
@@ -61,21 +70,26 @@ class Stream:
 
 
 class EventScope:
-    """What every subscriber handling one event can share: public loaders and filter checks.
+    """What every subscriber handling one event can share: public loaders, filter checks, planned statements.
 
     Without it, N subscribers cost N statements per event; with it, their
-    loads batch into one, and each distinct filter is checked once.
+    loads batch into one, each distinct filter is checked once, and each
+    distinct planned statement (graph/planned/events.py) runs once.
     """
 
     def __init__(self, db: Database) -> None:
         self.loaders = Loaders(db, None)
-        self._checks: dict[Hashable, asyncio.Future[bool]] = {}
+        self._shared: dict[Hashable, asyncio.Future[Any]] = {}
+
+    async def shared(self, key: Hashable, run: Callable[[], Awaitable[Any]]) -> Any:
+        """`run()`'s result, run once for all subscribers asking with the same key (its error too)."""
+        result = self._shared.get(key)
+        if result is None:
+            result = self._shared[key] = asyncio.ensure_future(run())
+        return await asyncio.shield(result)
 
     async def check(self, key: Hashable, run: Callable[[], Awaitable[bool]]) -> bool:
-        check = self._checks.get(key)
-        if check is None:
-            check = self._checks[key] = asyncio.ensure_future(run())
-        return await asyncio.shield(check)
+        return await self.shared(("check", key), run)
 
 
 class EventHub:
@@ -83,8 +97,9 @@ class EventHub:
     # moments of each other, so a short memory is enough.
     SCOPES_KEPT = 256
 
-    def __init__(self, capacity: int = 1000) -> None:
+    def __init__(self, capacity: int = 1000, planned: "PlannedExecution | None" = None) -> None:
         self._capacity = capacity
+        self.planned = planned  # answers subscriptions' events (graph/planned/events.py); None: the general path
         self._topics: defaultdict[Topic, set[Stream]] = defaultdict(set)
         self._closed = False
         self._scopes: OrderedDict[tuple[str, int], EventScope] = OrderedDict()
@@ -99,15 +114,18 @@ class EventHub:
         return scope
 
     @contextmanager
-    def subscribe(self, kind: EventKind, article_id: int | None = None) -> Iterator[Stream]:
-        """A stream of `kind` events (only those of one article when `article_id` is given)."""
+    def subscribe(self, kind: EventKind, article_id: int | None = None, path: str = GENERAL) -> Iterator[Stream]:
+        """A stream of `kind` events (only those of one article when `article_id` is given).
+
+        `path` names what answers its events, counted once per subscription.
+        """
         if self._closed:
             raise HubClosed("the server is shutting down")
         topic: Topic = (kind, article_id)
         stream = Stream(self._capacity)
         self._topics[topic].add(stream)
         subscriptions_open.inc()
-        count_path(GENERAL, "subscription")  # started: its events are answered by the general path
+        count_path(path, "subscription")
         try:
             yield stream
         finally:
@@ -117,6 +135,11 @@ class EventHub:
                 streams.discard(stream)
                 if not streams:
                     del self._topics[topic]
+
+    @staticmethod
+    def delivered(path: str) -> None:
+        """One event answered for one subscriber, by `path` (graph/observability/paths.py)."""
+        count_path(path, SUBSCRIPTION_EVENT)
 
     def publish(self, event: Event) -> None:
         for topic in ((event.kind, None), (event.kind, event.article_id)):

@@ -9,6 +9,7 @@ from strawberry.printer import print_schema
 from strawberry.types import ExecutionContext
 
 from graph.limits.extension import OperationLimits
+from graph.planned.events import PlannedEventExecutor
 from graph.planned.payloads import PayloadExecutor
 from graph.realtime.executor import PerEventMemoExecutor
 from graph.schema.error_codes import assign_codes
@@ -21,8 +22,8 @@ from graph.schema.types.comment import Comment
 from graph.schema.types.user import User
 
 
-class Executor(PayloadExecutor, PerEventMemoExecutor):
-    """graphql-core's executor with planned mutation payloads (only when a context carries them)."""
+class Executor(PayloadExecutor, PlannedEventExecutor, PerEventMemoExecutor):
+    """graphql-core's executor with planned mutation payloads (only when a context carries them) and events."""
 
 
 class ConduitSchema(strawberry.Schema):

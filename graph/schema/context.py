@@ -1,5 +1,7 @@
 """The per-request context every resolver receives, and `Info`, the resolvers' view of it."""
 
+from collections import Counter
+from copy import copy
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
@@ -58,6 +60,24 @@ class Context(BaseContext):
         # planner sets both when it answers, graph/schema/operation_state.py otherwise.
         self.answered_by: str | None = None
         self.operation_type: str | None = None
+        # A subscription's events delivered, by the path that answered each (graph/schema/resolvers/subscription.py).
+        self.events_by_path: Counter[str] = Counter()
+
+    def for_operation(self) -> "Context":
+        """One WebSocket operation's own context: the connection's viewer and services, its own loaders and counts.
+
+        Strawberry hands every operation of a connection the one context it
+        built for the connection; the path that answered, the statement count
+        and the loaders' cache belong to one operation each, as on HTTP.
+        """
+        operation = copy(self)
+        operation.loaders = Loaders(self.db, self.viewer_id)
+        operation.statements = StatementCount()
+        operation.payload_reads = None
+        operation.answered_by = None
+        operation.operation_type = None
+        operation.events_by_path = Counter()
+        return operation
 
     def prime_viewer(self, row: Any) -> None:
         """The viewer's user row, read while checking the token: it answers the first `user` load for them."""

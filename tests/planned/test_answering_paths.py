@@ -162,7 +162,10 @@ async def test_a_plan_the_one_statement_compiler_declines_is_answered_by_the_tie
     assert line["path"] == ("tiered" if settings.planned_execution else "general")
 
 
-async def test_websocket_subscriptions_count_as_general_when_started_and_refused_when_not(http, settings, caplog):
+async def test_websocket_subscriptions_count_by_their_events_path_when_started_and_refused_when_not(
+    http, settings, caplog
+):
+    path = planned_or_general(settings)  # the planner answers its events (graph/planned/events.py)
     async with serving(settings) as url:
         before = by_path(await scrape(http))  # the in-process server shares this process's registry
         async with websockets.connect(url, subprotocols=[PROTOCOL]) as ws:
@@ -176,10 +179,10 @@ async def test_websocket_subscriptions_count_as_general_when_started_and_refused
             await ws.send(json.dumps({"id": "ok", "type": "subscribe", "payload": {"query": ARTICLE_CREATED}}))
             for _ in range(50):  # no message says a subscription has started listening: poll the counter
                 counted = grown(before, by_path(await scrape(http)))
-                if ("general", "subscription") in counted:
+                if (path, "subscription") in counted:
                     break
                 await asyncio.sleep(0.05)
-    assert counted == {("refused", "subscription"): 1, ("general", "subscription"): 1}
+    assert counted == {("refused", "subscription"): 1, (path, "subscription"): 1}
     (refusal,) = [record for record in caplog.records if record.name == "graph.websocket"]
     assert refusal.fields == {"path": "refused"}
 

@@ -35,10 +35,10 @@ def _not_found(field: str) -> list[UserError]:
     return [user_error(field, "No article has that ID.", UserErrorCode.NOT_FOUND)]
 
 
-async def _create_with_unique_slug(
+async def create_with_unique_slug(
     context: Context, author_id: int, title: str, description: str, body: str, tags: list[str]
 ) -> articles.CreatedArticle:
-    """The slug is the title's; when taken, the title's plus a short random suffix.
+    """The slug is the title's; when taken, the title's plus a short random suffix (REST creates this way too).
 
     Each attempt is one statement on the pool, atomic on its own (db/articles.py's
     CREATE_ARTICLE): a taken slug writes nothing, so no transaction spans the attempts.
@@ -63,7 +63,7 @@ async def create_article(info: Info, input: CreateArticleInput) -> CreateArticle
     tags = checks.tags(input.tags or [])
     if checks.errors:
         return CreateArticlePayload(article=None, errors=checks.errors)
-    created = await _create_with_unique_slug(context, viewer_id, title, description, body, tags)
+    created = await create_with_unique_slug(context, viewer_id, title, description, body, tags)
     context.reset_loaders()
     # The statement returned what the payload shows: nothing left to read.
     # Nobody can have favorited an article that did not exist a moment ago.
