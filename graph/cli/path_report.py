@@ -56,12 +56,14 @@ def reason(query: str, operation_name: str | None) -> str:
     return "plannable: the planned path was off, or fell back when run"
 
 
-def _subscription_reason(operation: OperationDefinitionNode, fragments: dict, variables) -> str:
+def _subscription_reason(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode], variables: VariableValues | None
+) -> str:
     """Why a subscription's events took the general path (graph/planned/events.py plans them)."""
     plan = build_event_plan(schema._schema, operation, fragments, knows, variables)
     root = plan.fields[0]
     try:
-        keyed_statement(root.type_name, root.children, None, variables)
+        keyed_statement(root.object_type, root.children, None, variables)
     except (NotCompilable, Fallback) as declined:
         return f"not one statement: {declined}"
     return "plannable: the planned path was off, or fell back when run"

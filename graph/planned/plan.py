@@ -10,7 +10,7 @@ once per object type it may resolve to. A mutation's plan holds, per
 mutation field, only its payload's objects (graph/planned/payloads.py).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +91,7 @@ class Plan:
     # statement serves every request, and the statements by whether a viewer is signed in.
     statement_reusable: bool | None = None
     # (graph/planned/payloads.py keeps its own there too, by "wants_reads" and by (mutation, object, anonymous).)
-    statements: dict[bool | str | tuple[str, str, bool], Any] = field(default_factory=dict)
+    statements: dict[Hashable, Any] = field(default_factory=dict)
     # graph/planned/variables.py: the variables' signatures when all are plain scalars, False when not.
     plain_variables: Any = None
 
@@ -267,7 +267,7 @@ def build_event_plan(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     fragments: dict[str, FragmentDefinitionNode],
-    known,
+    known: Known,
     variables: VariableValues | None = None,
 ) -> Plan:
     """A subscription's plan: its root field, whose children are the selection on each event's object.
@@ -277,5 +277,6 @@ def build_event_plan(
     if operation.directives or operation.operation != OperationType.SUBSCRIPTION:
         raise NotPlannable("only subscriptions without directives")
     root = schema.subscription_type
+    assert root is not None  # validation refuses a subscription the schema has no type for
     context = (schema, fragments, lambda type_name, name: type_name == root.name or known(type_name, name), variables)
     return Plan(operation, _plan_selection(context, root, operation.selection_set))

@@ -89,7 +89,8 @@ class EventScope:
         return await asyncio.shield(result)
 
     async def check(self, key: Hashable, run: Callable[[], Awaitable[bool]]) -> bool:
-        return await self.shared(("check", key), run)
+        passes: bool = await self.shared(("check", key), run)
+        return passes
 
 
 class EventHub:
