@@ -40,7 +40,9 @@ async def comment_for_delete(db: Queryable, comment_id: int) -> asyncpg.Record |
 
 
 async def insert_comment(db: Queryable, article_id: int, author_id: int, body: str) -> asyncpg.Record:
-    return await db.fetchrow(INSERT_COMMENT, article_id, author_id, body)
+    row = await db.fetchrow(INSERT_COMMENT, article_id, author_id, body)
+    assert row is not None  # INSERT ... RETURNING returns the row it wrote
+    return row
 
 
 async def delete_comment(db: Queryable, comment_id: int) -> None:

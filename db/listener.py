@@ -22,6 +22,8 @@ from db.errors import CONNECTION_ERRORS
 from db.events import Event
 
 log = logging.getLogger("conduit.listener")
+# What ends one connection: the listener then reconnects.
+_LOST_CONNECTION: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, asyncpg.PostgresError)
 
 
 class Listener:
@@ -43,7 +45,7 @@ class Listener:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._connect_timeout = connect_timeout
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._connection: asyncpg.Connection | None = None
         self._lost = asyncio.Event()
         # The database's clock at the last moment the connection was known to
@@ -80,7 +82,7 @@ class Listener:
                 await self._listen()
                 failures = 0
                 await self._watch()
-            except (*CONNECTION_ERRORS, asyncpg.PostgresError) as error:
+            except _LOST_CONNECTION as error:
                 log.warning("listener connection lost (%s); reconnecting", type(error).__name__)
             except Exception:
                 # Subscribers depend on this task: log, and keep listening.
@@ -129,7 +131,8 @@ class Listener:
         if connection is not None and not connection.is_closed():
             connection.terminate()
 
-    def _on_notification(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notification(self, _connection: object, _pid: int, _channel: str, payload: object) -> None:
+        payload = str(payload)  # asyncpg passes a NOTIFY payload as str; its stubs say object
         try:
             event = Event.parse(payload)
         except (ValueError, KeyError, TypeError):

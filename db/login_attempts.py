@@ -39,7 +39,7 @@ class Delay:
 
 async def count_attempt(db: Queryable, windows: Sequence[Window], delay: Delay | None = None) -> int:
     """0 when the attempt may go ahead (it is then counted everywhere); else the seconds to wait (nothing counted)."""
-    return await db.fetchval(
+    wait: int = await db.fetchval(
         COUNT_ATTEMPT,
         [window.bucket for window in windows],
         [window.limit for window in windows],
@@ -50,6 +50,7 @@ async def count_attempt(db: Queryable, windows: Sequence[Window], delay: Delay |
         float(delay.first) if delay else 0.0,
         float(delay.most) if delay else 0.0,
     )
+    return wait
 
 
 async def forget(db: Queryable, bucket: str) -> None:

@@ -23,10 +23,11 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 from db.errors import (
     CONNECTION_ERRORS,
@@ -76,7 +77,7 @@ class _TranslatedErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> Literal[False]:
         if error is None:
             return False
         if isinstance(error, asyncpg.exceptions.UniqueViolationError):
@@ -98,7 +99,7 @@ _translated_errors = _TranslatedErrors()
 class Transaction:
     """One connection inside one transaction."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: "asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]") -> None:
         self.connection = connection
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -150,7 +151,7 @@ class Database:
         """Connections borrowed plus borrowers waiting: how loaded this pool is (db/replicas.py compares them)."""
         return self._max_size - self._slots._value + self.waiting
 
-    async def _acquire(self) -> asyncpg.Connection:
+    async def _acquire(self) -> "PoolConnectionProxy[asyncpg.Record]":
         if self._slots.locked():
             self.waiting += 1
             try:
@@ -170,23 +171,26 @@ class Database:
             self._slots.release()
             raise
 
-    async def _release(self, connection: asyncpg.Connection) -> None:
+    async def _release(self, connection: "PoolConnectionProxy[asyncpg.Record]") -> None:
         try:
             await self.pool.release(connection)
         finally:
             self._slots.release()
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await self._statement("fetch", sql, args)
+        rows: list[asyncpg.Record] = await self._statement("fetch", sql, args)
+        return rows
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        return await self._statement("fetchrow", sql, args)
+        row: asyncpg.Record | None = await self._statement("fetchrow", sql, args)
+        return row
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
         return await self._statement("fetchval", sql, args)
 
     async def execute(self, sql: str, *args: Any) -> str:
-        return await self._statement("execute", sql, args)
+        status: str = await self._statement("execute", sql, args)
+        return status
 
     async def fetchval_sole(self, sql: str, *args: Any) -> Any:
         """`fetchval` for a statement its request awaits alone, from the request's own task.
@@ -250,7 +254,7 @@ class Database:
             finally:
                 await self._release(connection)
 
-    async def _begin(self) -> tuple[asyncpg.Connection, asyncpg.transaction.Transaction]:
+    async def _begin(self) -> "tuple[PoolConnectionProxy[asyncpg.Record], asyncpg.transaction.Transaction]":
         """A connection inside BEGIN. A pooled connection found dead at BEGIN is
         replaced once: nothing of the unit of work was sent yet, so this is no
         retry of a write."""
@@ -275,21 +279,26 @@ class Database:
 StatementSpan = Callable[[str], AbstractContextManager[object]]
 
 
-def _traced(base: type, statement_span: StatementSpan) -> type:
+_Statements = TypeVar("_Statements", "Database", Transaction)
+
+
+def _traced(base: type[_Statements], statement_span: StatementSpan) -> type[_Statements]:
     """A subclass of `base` that runs each statement inside `statement_span(sql)`.
 
     Built only when tracing is on, so with tracing off the statement path has
     no extra call at all.
     """
 
-    class Traced(base):
+    class Traced(base):  # type: ignore[valid-type,misc]  # mypy takes no base chosen at run time
         async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
             with statement_span(sql):
-                return await super().fetch(sql, *args)
+                rows: list[asyncpg.Record] = await super().fetch(sql, *args)
+                return rows
 
         async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
             with statement_span(sql):
-                return await super().fetchrow(sql, *args)
+                row: asyncpg.Record | None = await super().fetchrow(sql, *args)
+                return row
 
         async def fetchval(self, sql: str, *args: Any) -> Any:
             with statement_span(sql):
@@ -297,7 +306,8 @@ def _traced(base: type, statement_span: StatementSpan) -> type:
 
         async def execute(self, sql: str, *args: Any) -> str:
             with statement_span(sql):
-                return await super().execute(sql, *args)
+                status: str = await super().execute(sql, *args)
+                return status
 
         async def fetchval_sole(self, sql: str, *args: Any) -> Any:
             with statement_span(sql):

@@ -92,7 +92,8 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
 
 
 async def has_data(connection: asyncpg.Connection) -> bool:
-    return await connection.fetchval(HAS_DATA)
+    found: bool = await connection.fetchval(HAS_DATA)
+    return found
 
 
 async def seed(connection: asyncpg.Connection, size: SeedSize, password_hash: str, *, reset: bool) -> bool:

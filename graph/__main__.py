@@ -8,8 +8,12 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graph.settings import Settings
+
+if TYPE_CHECKING:
+    from db.seed import SeedSize
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = "graph.app:create_app"
@@ -33,7 +37,7 @@ def _metrics_directory(workers: int) -> str | None:
     return created
 
 
-def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> dict:
+def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> dict[str, Any]:
     from graph.http.ws_handshake import WebSocketProtocol
     from graph.observability.logs import logging_config
 
@@ -246,7 +250,7 @@ def _port(text: str) -> int:
     return value
 
 
-def _seed_size(parser: argparse.ArgumentParser, args: argparse.Namespace):
+def _seed_size(parser: argparse.ArgumentParser, args: argparse.Namespace) -> "SeedSize":
     """Unset counts follow the ones given (no users: no articles, then no comments); given ones must agree."""
     from db.seed import SeedSize
 
@@ -305,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed":
         args.size = _seed_size(seed, args)
     try:
-        return args.run(args, Settings())
+        code: int = args.run(args, Settings())
+        return code
     except KeyboardInterrupt:
         return 130
     except Exception as error:

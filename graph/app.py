@@ -1,19 +1,15 @@
 """The application factory: the lifespan owns the pool; every route borrows it."""
 
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypedDict
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
-from opentelemetry.trace import Tracer
 from starlette.requests import HTTPConnection
-from starlette.websockets import WebSocket
 
 from db.listener import Listener
-from db.pool import Database, create_database
-from db.replicas import Replicas
+from db.pool import create_database
 from db.schema_version import ensure_at_head
 from graph.auth.passwords import Passwords
 from graph.auth.tokens import Tokens, signing_secret
@@ -27,6 +23,7 @@ from graph.http.origins import OriginPolicy
 from graph.http.persisted import PersistedQueries
 from graph.http.replica_pools import open_replicas, replica_checks
 from graph.http.request_context import context_for
+from graph.http.state import AppState, app_state
 from graph.http.websocket import SubscriptionRouter
 from graph.limits.shape import Limits
 from graph.observability.metrics import metrics_router, pool_sampling
@@ -41,29 +38,12 @@ from graph.schema.context import Context
 from graph.settings import Settings
 
 
-class State(TypedDict):
-    db: Database
-    replicas: Replicas | None  # REPLICA_DATABASE_URLS: queries read there (graph/http/replica_routing.py)
-    settings: Settings
-    passwords: Passwords
-    tokens: Tokens
-    persisted_queries: PersistedQueries
-    tracer: Tracer | None
-    events: EventHub
-    planned: PlannedExecution | None
-    limits: Limits
-    path_counts: PathCounts | None
-    # How a request's Context is built, for the REST routers (graph/rest/dependencies.py): the same
-    # function the GraphQL endpoints call, handed over here because the two doors never import each other.
-    request_context: Callable[[HTTPConnection], Awaitable[Context]]
-
-
 def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter | None = None) -> FastAPI:
     """The app; `span_exporter` replaces the exporter TRACING names (tests read spans from memory)."""
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
         tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
         provider = tracer_provider(settings, span_exporter)
         tracer = provider.get_tracer("graph") if provider is not None else None
@@ -124,14 +104,12 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
             await db.close()
             if provider is not None:
                 provider.shutdown()
-            if path_counts is not None:
+            if path_counts is not None and settings.path_counts_report is not None:
                 path_counts.append_to(settings.path_counts_report)
 
-    async def websocket_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
-        if websocket is None:
-            return await context_for(request)
-        context = await context_for(websocket)
-        context.replicas = websocket.scope["state"].get("replicas")  # its queries read there
+    async def websocket_context(connection: HTTPConnection) -> Context:  # FastAPI passes the WebSocket
+        context = await context_for(connection)
+        context.replicas = app_state(connection)["replicas"]  # its queries read there
         return context
 
     origins = OriginPolicy(settings)

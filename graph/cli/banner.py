@@ -1,5 +1,7 @@
 """What `start` prints once the server listens: where it is, a request to paste, an account, how to stop."""
 
+import socket
+
 import uvicorn
 
 from graph.auth.passwords import DEMO_PASSWORD
@@ -42,7 +44,7 @@ class AnnouncingServer(uvicorn.Server):
         super().__init__(config)
         self.announcement = announcement
 
-    async def startup(self, sockets=None) -> None:
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             print(self.announcement, flush=True)

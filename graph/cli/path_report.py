@@ -15,6 +15,7 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 from graphql import FragmentDefinitionNode, GraphQLError, OperationDefinitionNode, parse
@@ -54,18 +55,20 @@ def reason(query: str, operation_name: str | None) -> str:
     return "plannable: the planned path was off, or fell back when run"
 
 
-def _subscription_reason(operation: OperationDefinitionNode, fragments: dict, variables) -> str:
+def _subscription_reason(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode], variables: VariableValues | None
+) -> str:
     """Why a subscription's events took the general path (graph/planned/events.py plans them)."""
     plan = build_event_plan(schema._schema, operation, fragments, serves, variables)
     root = plan.fields[0]
     try:
-        keyed_statement(root.type_name, root.children, None, variables)
+        keyed_statement(root.object_type, root.children, None, variables)
     except (NotCompilable, Fallback) as declined:
         return f"not one statement: {declined}"
     return "plannable: the planned path was off, or fell back when run"
 
 
-def summarize(lines: list[dict]) -> tuple[Counter, Counter]:
+def summarize(lines: list[dict[str, Any]]) -> tuple[Counter[tuple[str, str]], Counter[tuple[str | None, str]]]:
     counts: Counter[tuple[str, str]] = Counter()
     general: Counter[tuple[str | None, str]] = Counter()
     for line in lines:

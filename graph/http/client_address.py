@@ -18,6 +18,7 @@ was written by the client and could be forged, so it is never read.
 import ipaddress
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 from starlette.requests import HTTPConnection
 
@@ -83,14 +84,16 @@ def client_address(
     return forwarded_client(peer, ",".join(values), trusted_proxies)
 
 
-def forwarded_scheme(scope: Mapping, trusted_proxies: str) -> str:
+def forwarded_scheme(scope: Mapping[str, Any], trusted_proxies: str) -> str:
     """The request's scheme: `X-Forwarded-Proto`'s last value when the peer is a trusted proxy, else the server's."""
     client = scope.get("client")
     if client and peer_is_trusted(client[0], trusted_proxies):
-        for name, value in reversed(scope["headers"]):
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        for name, value in reversed(headers):
             if name == b"x-forwarded-proto":
                 proto = value.decode("latin-1").split(",")[-1].strip().lower()
                 if proto in ("http", "https"):
                     return proto
                 break
-    return scope.get("scheme", "http")
+    scheme: str = scope.get("scheme", "http")
+    return scheme

@@ -27,8 +27,7 @@ Since Apollo Server 5.5, a GET with a Content-Type other than
 
 import re
 
-from starlette.datastructures import Headers
-
+from graph.http.headers import Headers
 from graph.http.params import RequestError
 
 NON_PREFLIGHTED_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")

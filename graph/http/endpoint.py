@@ -21,7 +21,7 @@ from graph.http import params as request_params
 from graph.http.csrf import check_csrf, check_get_content_type
 from graph.http.graphiql import graphiql_headers, graphiql_page
 from graph.http.headers import Headers, first_values
-from graph.http.observe import current_observation, observed
+from graph.http.observe import observed
 from graph.http.params import Params, RequestError
 from graph.http.persisted import PersistedQueryError
 from graph.http.replica_routing import operation_kind, run_routed, wal_position_headers
@@ -35,7 +35,9 @@ from graph.http.responses import (
     retry_after_headers,
     with_get_caching,
 )
+from graph.http.state import app_state
 from graph.limits.shape import QueryTooComplex, check_length
+from graph.observability.observation import current_observation
 from graph.observability.request_ids import new_request_id
 from graph.schema.build import schema
 from graph.schema.error_codes import UNAVAILABLE_MESSAGE
@@ -56,7 +58,7 @@ def router() -> APIRouter:
 async def graphql_post(request: Request) -> Response:
     headers = first_values(request.scope)
     media_type = negotiate(headers.get("accept", ""))
-    settings = request.scope["state"]["settings"]
+    settings = app_state(request)["settings"]
     try:
         if settings.csrf_prevention:
             check_csrf(headers, settings.csrf_preflight_headers)
@@ -75,7 +77,7 @@ async def graphql_post(request: Request) -> Response:
 
 async def graphql_get(request: Request) -> Response:
     headers = first_values(request.scope)
-    settings = request.scope["state"]["settings"]
+    settings = app_state(request)["settings"]
     accept = headers.get("accept", "")
     if "text/html" in accept and "query" not in request.query_params and "extensions" not in request.query_params:
         if settings.graphiql_enabled:
@@ -100,7 +102,7 @@ def _request_error(error: RequestError, media_type: str) -> Response:
 
 
 async def _batch(request: Request, headers: Headers, operations: list[Any], media_type: str) -> Response:
-    settings = request.scope["state"]["settings"]
+    settings = app_state(request)["settings"]
     if not settings.batching:
         raise RequestError("Batched operations are switched off; send one operation per request.")
     if not operations or len(operations) > settings.batch_max_size:
@@ -121,7 +123,7 @@ async def _run(
 ) -> tuple[dict[str, Any], int, bool]:
     """Execute one operation: (response body, status, whether a shared cache may keep it)."""
     graphql_response_json = media_type == GRAPHQL_RESPONSE_JSON
-    state = request.scope["state"]  # the lifespan's state (graph/app.py), as a dict: request.state wraps it
+    state = app_state(request)
     limits = state["limits"]
     try:
         if params.query is not None:
@@ -200,7 +202,7 @@ async def _execute(
         log.exception("unexpected error outside execution (request %s)", request_id)
         body = error_body("Internal server error.", "INTERNAL_SERVER_ERROR", requestId=request_id)
         return body, 500 if graphql_response_json else 200, False
-    body: dict[str, Any] = {}
+    body = {}
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
     body["data"] = result.data

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from graph.http.security_headers import graphiql_csp
+from graph.http.state import app_state
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ASSETS = {
@@ -79,7 +80,7 @@ def assets_router() -> APIRouter:
     @routes.get("/graphiql/{name}", include_in_schema=False)
     async def graphiql_asset(name: str, request: Request) -> Response:
         media_type = ASSETS.get(name)
-        if media_type is None or not request.state.settings.graphiql_enabled:
+        if media_type is None or not app_state(request)["settings"].graphiql_enabled:
             return Response(status_code=404)
         content, compressed = _asset(name)
         # The files change only with a vendored version bump; a day of browser caching is safe enough.

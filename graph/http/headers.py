@@ -6,7 +6,7 @@ from typing import Any
 Headers = Mapping[str, str]  # what the handlers read: `first_values`, or Starlette's Headers
 
 
-def first_values(scope: dict[str, Any]) -> dict[str, str]:
+def first_values(scope: Mapping[str, Any]) -> dict[str, str]:
     """Each header's first value by its lower-case name (ASGI servers lower-case them).
 
     What Starlette's `Headers.get` answers, but Headers scans the whole list

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from graph.http.security_headers import LANDING_CSP
+from graph.http.state import app_state
 from graph.schema.build import sdl
 from graph.settings import Settings
 
@@ -53,12 +54,12 @@ def router() -> APIRouter:
 
     @routes.get("/", include_in_schema=False)
     async def landing(request: Request) -> Response:
-        page = landing_page(request.state.settings, request.scope.get("root_path", ""))
+        page = landing_page(app_state(request)["settings"], request.scope.get("root_path", ""))
         return HTMLResponse(page, headers=PAGE_HEADERS)
 
     @routes.get("/schema.graphql", include_in_schema=False)
     async def schema_sdl(request: Request) -> Response:
-        if not request.state.settings.introspection_enabled:
+        if not app_state(request)["settings"].introspection_enabled:
             return Response(status_code=404)
         return PlainTextResponse(sdl())
 

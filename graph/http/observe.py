@@ -24,6 +24,7 @@ from starlette.requests import Request
 
 from graph.http.headers import Headers
 from graph.http.params import Params, RequestError
+from graph.http.state import AppState, app_state
 from graph.limits.redaction import logged_variables
 from graph.observability import metrics
 from graph.observability.logs import RecordTemplate
@@ -46,7 +47,7 @@ def observed(run: Run) -> Run:
         started = time.perf_counter()
         observation = Observation()
         token = current_observation.set(observation)
-        state = request.scope["state"]
+        state = app_state(request)
         tracer = state["tracer"]
         span_scope = tracer.start_as_current_span("graphql.operation") if tracer is not None else nullcontext()
         with span_scope as span:
@@ -71,7 +72,7 @@ def _codes(body: dict[str, Any]) -> list[str]:
 
 
 def _record(
-    state: dict[str, Any],
+    state: AppState,
     headers: Headers,
     params: Params,
     method: str,

@@ -7,6 +7,7 @@ from graph.auth.viewer import identify
 from graph.errors import Unauthenticated
 from graph.http.client_address import client_address
 from graph.http.headers import Headers
+from graph.http.state import app_state
 from graph.schema.context import Context
 
 
@@ -18,7 +19,7 @@ async def context_for(
     `headers`: the request's, when the caller has read them already (graph/http/headers.py).
     `db`: the pool this operation runs on (graph/http/replica_routing.py); unset, the primary's.
     """
-    state = connection.scope["state"]  # the lifespan's state (graph/app.py), as a dict: connection.state wraps it
+    state = app_state(connection)
     if headers is None:
         headers = connection.headers
     settings = state["settings"]
@@ -40,7 +41,7 @@ async def context_for(
         auth_error=auth_error,
         request_id=headers.get("x-request-id"),
         client_address=client_address(connection, settings.trusted_proxies, headers),
-        events=state.get("events"),
+        events=state["events"],
         limits=state["limits"],
     )
     if row is not None:

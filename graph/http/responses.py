@@ -58,7 +58,8 @@ class GraphQLResponse(Response):
             (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (headers or {}).items()
         ]
         raw_headers.append((b"content-length", str(len(self.body)).encode("latin-1")))
-        raw_headers.append((b"content-type", self.media_type.encode("latin-1")))
+        # graphql_response always names one (JSON or GRAPHQL_RESPONSE_JSON); Starlette's attribute may be None.
+        raw_headers.append((b"content-type", (self.media_type or JSON).encode("latin-1")))
         self.raw_headers = raw_headers
 
 
@@ -68,7 +69,7 @@ def graphql_response(
     return GraphQLResponse(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
 
 
-def etag_of(content: bytes) -> str:
+def etag_of(content: bytes | memoryview) -> str:
     return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
 
 

@@ -15,7 +15,7 @@ the client sent something wrong, the server did not fail.
 import logging
 from contextlib import aclosing, suppress
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from graphql import GraphQLError, get_operation_ast
@@ -27,6 +27,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     _OperationStreamClosed,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, Message
 from strawberry.types.unset import UNSET
 
 from db.replicas import parse_position
@@ -49,7 +50,7 @@ MALFORMED_POSITION = "walPosition must be a WAL position as a mutation's extensi
 log = logging.getLogger("graph.websocket")
 
 
-class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
+class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._watches: dict[str, OperationWatch] = {}  # by operation id, while each runs
@@ -61,7 +62,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         if not isinstance(message, dict):
             await self.handle_invalid_message("A message must be a JSON object.")
             return
-        await super().handle_message(message)
+        await super().handle_message(cast(Message, message))  # Strawberry tells them apart by `type`
 
     async def handle_subscribe(self, message: Any) -> None:
         if (malformed := _malformed_subscribe(message)) is not None:
@@ -173,11 +174,11 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler):
         log.info("websocket subscribe %r refused: %s", operation_id, codes, extra={"fields": {"path": REFUSED}})
         if self.context.settings.metrics:
             count_path(REFUSED, "subscription")
-        message = {"id": operation_id, "type": "error", "payload": [error.formatted for error in errors]}
+        message = ErrorMessage(id=operation_id, type="error", payload=[error.formatted for error in errors])
         await (operation.send_operation_message(message) if operation is not None else self.send_message(message))
 
 
-def _malformed_subscribe(message: dict) -> str | None:
+def _malformed_subscribe(message: dict[str, Any]) -> str | None:
     """What makes a `subscribe` message unreadable (graphql-transport-ws's shape), or None."""
     payload = message.get("payload")
     if not isinstance(message.get("id"), str):
@@ -193,7 +194,7 @@ def _malformed_subscribe(message: dict) -> str | None:
     return None
 
 
-class SubscriptionRouter(GraphQLRouter):
+class SubscriptionRouter(GraphQLRouter[Context, None]):
     graphql_transport_ws_handler_class = CodedTransportWSHandler
 
     def __init__(self, schema: Any, settings: Settings, origins: OriginPolicy, context_getter: Any) -> None:
@@ -236,7 +237,8 @@ class SubscriptionRouter(GraphQLRouter):
         if not isinstance(authorization, str):
             raise ConnectionRejectionError()
         try:
-            viewer, row = await identify(context.db, context.tokens, authorization)
+            _, tokens = context.hasher_and_tokens()
+            viewer, row = await identify(context.db, tokens, authorization)
         except Unauthenticated as error:
             raise ConnectionRejectionError() from error
         context.sign_in(viewer)

@@ -84,7 +84,8 @@ def record(context: Any, operation: Any, watch: OperationWatch) -> None:
 def _name(operation: Any, context: Any) -> str | None:
     """The name the client gave, else the one operation's own (its document's parse is cached)."""
     if operation.operation_name is not None:
-        return operation.operation_name
+        name: str = operation.operation_name
+        return name
     try:
         document = parse_within(operation.query, limits_of(context))
     except GraphQLError:

@@ -56,7 +56,7 @@ def _operation_count(document: DocumentNode) -> int:
 
 
 def limits_of(context: Any) -> Limits:
-    limits = getattr(context, "limits", None)  # a Context holds its app's, built once at startup
+    limits: Limits | None = getattr(context, "limits", None)  # a Context holds its app's, built once at startup
     if limits is not None:
         return limits
     settings = getattr(context, "settings", None)
@@ -200,6 +200,8 @@ class OperationLimits(SchemaExtension):
             )
         )
         if not errors:
+            # Strawberry validates only what on_parse parsed: both are set by now.
+            assert execution_context.query is not None and execution_context.graphql_document is not None
             try:
                 check_bounds(
                     execution_context.schema._schema,

@@ -18,7 +18,7 @@ the variables and runs last.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -73,7 +73,7 @@ class Limits:
 
 def exceeded(limit: str, value: int | None, maximum: int) -> QueryTooComplex:
     """The error for one limit: extensions `limit`, `<limit>` (when known) and `max<Limit>`."""
-    extensions: dict[str, object] = {"limit": limit, f"max{limit[0].upper()}{limit[1:]}": maximum}
+    extensions: dict[str, Any] = {"limit": limit, f"max{limit[0].upper()}{limit[1:]}": maximum}
     if value is not None:
         extensions[limit] = value
         message = f"The operation exceeds the {limit} limit: {value} > {maximum}."
@@ -196,7 +196,7 @@ def field_counts(document: DocumentNode, max_fields: int) -> tuple[int, int | No
     seen = 0
 
     def collect(
-        selection_sets: list[SelectionSetNode], groups: dict[str, list[FieldNode]], visiting: frozenset
+        selection_sets: list[SelectionSetNode], groups: dict[str, list[FieldNode]], visiting: frozenset[str]
     ) -> None:
         nonlocal seen
         for selection_set in selection_sets:

@@ -15,7 +15,6 @@ import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import APIRouter, Request
 from prometheus_client import (
@@ -91,8 +90,8 @@ subscriptions_open = Gauge(
 
 _operation_labels: set[str] = set()
 # The labelled children per operation label, looked up once: `labels()` takes a lock and builds tuples.
-_children: dict[str, tuple] = {}
-_path_children: dict[tuple[str, str], Any] = {}
+_children: dict[str, tuple[Counter, Counter, Histogram]] = {}
+_path_children: dict[tuple[str, str], Counter] = {}
 
 
 def operation_label(name: str | None) -> str:
@@ -176,7 +175,7 @@ async def pool_sampling(db: Database) -> AsyncIterator[None]:
 def exposition() -> bytes:
     if os.environ.get(MULTIPROCESS_DIR):
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it unannotated
         return generate_latest(registry)
     return generate_latest(REGISTRY)
 

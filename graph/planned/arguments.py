@@ -23,6 +23,7 @@ class Fallback(Exception):
 
 
 def field_args(plan: FieldPlan, variables: Any) -> dict[str, Any]:
+    assert plan.definition is not None  # only __typename has none, and it takes no arguments
     if plan.uses_variables:
         return get_argument_values(plan.definition, plan.node, variables)
     if plan.static_args is None:

@@ -23,6 +23,7 @@ from graphql import (
     GraphQLSkipDirective,
     InlineFragmentNode,
     OperationDefinitionNode,
+    SelectionNode,
     SelectionSetNode,
     VariableNode,
 )
@@ -36,7 +37,7 @@ class UnknownDirective(Exception):
     """A directive other than @include/@skip on a selection (none exists in the contract today)."""
 
 
-def included(node: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: VariableValues | None) -> bool:
+def included(node: SelectionNode, variables: VariableValues | None) -> bool:
     """graphql-core's rule (`should_include_node`): @skip wins over @include."""
     if not node.directives:
         return True
@@ -68,7 +69,7 @@ def condition_variables(
                 if name not in seen and name in fragments:
                     seen.add(name)
                     walk(fragments[name].selection_set)
-            else:
+            elif isinstance(selection, FieldNode | InlineFragmentNode):
                 walk(selection.selection_set)
 
     walk(operation.selection_set)
@@ -87,7 +88,7 @@ class Variants:
 
     def pick(self, variables: VariableValues) -> Any:
         """The plan for this request's condition values; None when one is not a boolean (graphql-core errs)."""
-        values = tuple(variables.coerced.get(name) for name in self.names)
+        values: tuple[Any, ...] = tuple(variables.coerced.get(name) for name in self.names)
         if not all(type(value) is bool for value in values):
             return None
         if values in self.plans:

@@ -76,7 +76,7 @@ class PlannedEventExecutor:
         return super().build_per_event_executor(payload)  # type: ignore[misc]
 
 
-def _hashable(params: list[Any]) -> tuple:
+def _hashable(params: list[Any]) -> tuple[Any, ...]:
     return tuple(tuple(value) if isinstance(value, list) else value for value in params)
 
 
@@ -116,7 +116,7 @@ class EventPlans:
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
 
-    def read_for(self, info: GraphQLResolveInfo, db: Database, viewer_id: int | None) -> EventRead | None:
+    def read_for(self, info: GraphQLResolveInfo[Any], db: Database, viewer_id: int | None) -> EventRead | None:
         """The planned read of a subscription's events, from its root field's resolve info; None: the general path."""
         plan = self._plan(info)
         variables = info.variable_values
@@ -131,7 +131,7 @@ class EventPlans:
         statement = self._statement(plan, viewer_id, variables)
         return None if statement is None else EventRead(db, statement, viewer_id, variables, root.key)
 
-    def _plan(self, info: GraphQLResolveInfo) -> Plan | Variants | None:
+    def _plan(self, info: GraphQLResolveInfo[Any]) -> Plan | Variants | None:
         operation = info.operation
         if operation.loc is None:  # a document parsed without locations: no text to cache its plan by
             return self._build(info)
@@ -145,7 +145,7 @@ class EventPlans:
             self._plans.move_to_end(key)
         return None if plan is _UNPLANNABLE else plan
 
-    def _build(self, info: GraphQLResolveInfo) -> Any:
+    def _build(self, info: GraphQLResolveInfo[Any]) -> Any:
         operation, fragments = info.operation, info.fragments
         names = condition_variables(operation, fragments)
         if names:
@@ -153,7 +153,7 @@ class EventPlans:
         plan = self._plan_with(info, None)
         return _UNPLANNABLE if plan is None else plan
 
-    def _plan_with(self, info: GraphQLResolveInfo, variables: VariableValues | None) -> Plan | None:
+    def _plan_with(self, info: GraphQLResolveInfo[Any], variables: VariableValues | None) -> Plan | None:
         try:
             return build_event_plan(self._schema, info.operation, info.fragments, json_sql.serves, variables)
         except NotPlannable as reason:
@@ -166,7 +166,7 @@ class EventPlans:
         statement = plan.statements.get(cache_key)
         if statement is None:
             try:
-                statement = json_sql.keyed_statement(root.type_name, root.children, viewer_id, variables)
+                statement = json_sql.keyed_statement(root.object_type, root.children, viewer_id, variables)
             except (json_sql.NotCompilable, Fallback) as reason:
                 log.debug("subscription not planned: %s", reason)
                 return None

@@ -17,7 +17,7 @@ no statement more than before.
 """
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from graphql import GraphQLOutputType, GraphQLResolveInfo
@@ -35,13 +35,13 @@ _ROW_FIELDS = {
 }
 # Related values each mutation's write returns with the row (graph/schema/resolvers/articles.py primes them):
 # (type, field) -> the type whose row fields come free beneath it, or None for a leaf.
-_ARTICLE_PRIMED = {("Article", "viewerHasFavorited"): None}
-_WRITTEN = {
+_ARTICLE_PRIMED: dict[tuple[str, str], str | None] = {("Article", "viewerHasFavorited"): None}
+_WRITTEN: dict[str, dict[tuple[str, str], str | None]] = {
     "createArticle": {**_ARTICLE_PRIMED, ("Article", "tags"): None, ("Article", "author"): "User"},
     "favoriteArticle": _ARTICLE_PRIMED,
     "unfavoriteArticle": _ARTICLE_PRIMED,
 }
-_SAME_ROW = {("Viewer", "user"): "User"}  # a Viewer is its user's row
+_SAME_ROW: dict[tuple[str, str], str | None] = {("Viewer", "user"): "User"}  # a Viewer is its user's row
 
 
 def needs_read(mutation: str, type_name: str, fields: list[FieldPlan]) -> bool:
@@ -64,10 +64,10 @@ def needs_read(mutation: str, type_name: str, fields: list[FieldPlan]) -> bool:
 
 def wants_reads(plan: Plan) -> bool:
     """Whether any payload object of a mutation plan needs a read (kept with the plan: lean payloads stop here)."""
-    wanted = plan.statements.get("wants_reads")
+    wanted: bool | None = plan.statements.get("wants_reads")
     if wanted is None:
         wanted = plan.statements["wants_reads"] = any(
-            needs_read(mutation.name, payload_object.type_name, payload_object.children)
+            needs_read(mutation.name, payload_object.object_type, payload_object.children)
             for mutation in plan.fields
             for payload_object in mutation.children
         )
@@ -85,13 +85,13 @@ def reads_for(plan: Plan, viewer_id: int | None, variables: Any) -> dict[tuple[s
     reads = {}
     for mutation in plan.fields:
         for payload_object in mutation.children:
-            if not needs_read(mutation.name, payload_object.type_name, payload_object.children):
+            if not needs_read(mutation.name, payload_object.object_type, payload_object.children):
                 continue
             cache_key = (mutation.key, payload_object.key, viewer_id is None)
             statement = plan.statements.get(cache_key)
             if statement is None:
                 statement = json_sql.keyed_statement(
-                    payload_object.type_name, payload_object.children, viewer_id, variables
+                    payload_object.object_type, payload_object.children, viewer_id, variables
                 )
                 if json_sql.reusable(payload_object.children):
                     plan.statements[cache_key] = statement
@@ -116,11 +116,20 @@ class PayloadReads:
 
 def _key(value: Any) -> int:
     """The written row's id: a Node's key, or a Viewer's user's."""
-    key = getattr(value, "key", None)
-    return value.user.key if key is None else key
+    key: int | None = getattr(value, "key", None)
+    row_id: int = value.user.key if key is None else key
+    return row_id
 
 
-class PayloadExecutor:
+if TYPE_CHECKING:  # what it is mixed into (graph/schema/build.py): graphql-core's executor
+    from graphql.execution.executor import Executor
+
+    _ExecutorBase = Executor[Any]
+else:
+    _ExecutorBase = object
+
+
+class PayloadExecutor(_ExecutorBase):
     """Mixed into the schema's execution context: completes planned payload objects with their statement.
 
     Only an execution whose context carries `payload_reads` (set by
@@ -134,13 +143,13 @@ class PayloadExecutor:
         if payloads is not None:
             self._payloads = payloads
             self._complete = super().complete_value
-            self.complete_value = self._complete_payload_object
+            self.complete_value = self._complete_payload_object  # type: ignore[method-assign]  # this execution only
 
     def _complete_payload_object(
         self,
         return_type: GraphQLOutputType,
         field_details_list: Any,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],
         path: Path,
         result: Any,
         position_context: Any,

@@ -11,6 +11,7 @@ once per object type it may resolve to. A mutation's plan holds, per
 mutation field, only its payload's objects (graph/planned/payloads.py).
 """
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,16 +22,21 @@ from graphql import (
     GraphQLField,
     GraphQLInterfaceType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
     ListValueNode,
+    NamedTypeNode,
     ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
 )
 from graphql.execution.values import VariableValues
@@ -39,6 +45,12 @@ from graph.planned.conditions import UnknownDirective, included
 
 # The object types a mutation payload returns the written row as.
 PAYLOAD_OBJECTS = frozenset({"Article", "Comment", "User", "Viewer"})
+
+
+# Whether the executor has a resolver for (type name, field name).
+Known = Callable[[str, str], bool]
+# What every step of planning reads: the schema, the fragments, `known` and the variables.
+_Context = tuple[GraphQLSchema, dict[str, FragmentDefinitionNode], Known, VariableValues | None]
 
 
 class NotPlannable(Exception):
@@ -59,6 +71,18 @@ class FieldPlan:
     uses_variables: bool = False  # its arguments name a variable
     static_args: dict[str, Any] | None = None  # the coerced arguments, kept when they name no variable
 
+    @property
+    def object_type(self) -> str:
+        """`type_name` of an object field, which the planner sets on every one."""
+        assert self.type_name is not None, f"{self.name} is not an object field"
+        return self.type_name
+
+    @property
+    def possible_types(self) -> dict[str, list["FieldPlan"]]:
+        """`by_type` of a field of an abstract type, which the planner sets on every one."""
+        assert self.by_type is not None, f"{self.name} is not of an abstract type"
+        return self.by_type
+
 
 @dataclass(slots=True)
 class Plan:
@@ -67,7 +91,8 @@ class Plan:
     # What graph/planned/json_sql.py keeps per plan: whether one built
     # statement serves every request, and the statements by whether a viewer is signed in.
     statement_reusable: bool | None = None
-    statements: dict[bool, Any] = field(default_factory=dict)
+    # (graph/planned/payloads.py keeps its own there too, by "wants_reads" and by (mutation, object, anonymous).)
+    statements: dict[Hashable, Any] = field(default_factory=dict)
     # graph/planned/variables.py: the variables' signatures when all are plain scalars, False when not.
     plain_variables: Any = None
 
@@ -76,7 +101,7 @@ def build_plan(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     fragments: dict[str, FragmentDefinitionNode],
-    known,
+    known: Known,
     variables: VariableValues | None = None,
 ) -> Plan:
     """`known(type_name, field_name)` says whether one statement can answer the field (`json_sql.serves`).
@@ -88,11 +113,13 @@ def build_plan(
         raise NotPlannable("only queries and mutations without directives")
     context = (schema, fragments, known, variables)
     if operation.operation == OperationType.MUTATION:
+        assert schema.mutation_type is not None  # validation refuses a mutation the schema has no type for
         return Plan(operation, _plan_payloads(context, schema.mutation_type, operation.selection_set))
+    assert schema.query_type is not None  # a schema always has one
     return Plan(operation, _plan_selection(context, schema.query_type, operation.selection_set))
 
 
-def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
+def _plan_payloads(context: _Context, root: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
     """Per mutation field, the object fields of its payload (`comment`, `article`, `user`, `viewer`) as plans.
 
     The mutation itself and the rest of its payload (`errors`, `token`,
@@ -109,17 +136,15 @@ def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSet
         if not isinstance(payload, GraphQLObjectType):
             continue  # a mutation returning a scalar has no object to read back
         plan = FieldPlan(key, name, nodes[0], definition, payload.name, nullable=False)
-        merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
+        merged = SelectionSetNode(selections=_selections(nodes))
         for object_key, object_nodes in _grouped(context, payload, merged).items():
             object_name = object_nodes[0].name.value
             if object_name.startswith("__"):
                 continue
             named = _named_type(payload.fields[object_name].type)
-            if named.name not in PAYLOAD_OBJECTS:
+            if not isinstance(named, GraphQLObjectType) or named.name not in PAYLOAD_OBJECTS:
                 continue  # errors, token, deleted IDs: the general path's
-            inner = SelectionSetNode(
-                selections=tuple(s for node in object_nodes for s in node.selection_set.selections)
-            )
+            inner = SelectionSetNode(selections=_selections(object_nodes))
             plan.children.append(
                 FieldPlan(
                     object_key,
@@ -134,7 +159,9 @@ def _plan_payloads(context, root: GraphQLObjectType, selection_set: SelectionSet
     return plans
 
 
-def _grouped(context, parent: GraphQLObjectType, selection_set: SelectionSetNode) -> dict[str, list[FieldNode]]:
+def _grouped(
+    context: _Context, parent: GraphQLObjectType, selection_set: SelectionSetNode
+) -> dict[str, list[FieldNode]]:
     """The selection's fields by response key, fragments and conditions applied."""
     _, fragments, _, variables = context
     grouped: dict[str, list[FieldNode]] = {}
@@ -145,7 +172,9 @@ def _grouped(context, parent: GraphQLObjectType, selection_set: SelectionSetNode
     return grouped
 
 
-def _plan_selection(context, parent: GraphQLObjectType, selection_set: SelectionSetNode):
+def _plan_selection(
+    context: _Context, parent: GraphQLObjectType, selection_set: SelectionSetNode
+) -> list[FieldPlan]:
     schema, _, known, _ = context
     plans = []
     for key, nodes in _grouped(context, parent, selection_set).items():
@@ -166,7 +195,7 @@ def _plan_selection(context, parent: GraphQLObjectType, selection_set: Selection
         )
         named = _named_type(definition.type)
         if isinstance(named, GraphQLObjectType | GraphQLInterfaceType | GraphQLUnionType):
-            merged = SelectionSetNode(selections=tuple(s for node in nodes for s in node.selection_set.selections))
+            merged = SelectionSetNode(selections=_selections(nodes))
         if isinstance(named, GraphQLObjectType):
             plan.type_name = named.name
             plan.children = _plan_selection(context, named, merged)
@@ -179,7 +208,14 @@ def _plan_selection(context, parent: GraphQLObjectType, selection_set: Selection
     return plans
 
 
-def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visited: set[str], variables) -> None:
+def _collect(
+    parent: GraphQLObjectType,
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    grouped: dict[str, list[FieldNode]],
+    visited: set[str],
+    variables: VariableValues | None,
+) -> None:
     """graphql-core's field collection for one object type (a skipped spread does not count as visited)."""
     for selection in selection_set.selections:
         if not included(selection, variables):
@@ -200,14 +236,14 @@ def _collect(parent: GraphQLObjectType, selection_set, fragments, grouped, visit
                 _collect(parent, fragment.selection_set, fragments, grouped, visited, variables)
 
 
-def _applies(parent: GraphQLObjectType, condition) -> bool:
+def _applies(parent: GraphQLObjectType, condition: NamedTypeNode | None) -> bool:
     if condition is None:
         return True
     name = condition.name.value
     return name == parent.name or any(interface.name == name for interface in parent.interfaces)
 
 
-def _has_variable(value) -> bool:
+def _has_variable(value: ValueNode) -> bool:
     if isinstance(value, VariableNode):
         return True
     if isinstance(value, ListValueNode):
@@ -217,7 +253,12 @@ def _has_variable(value) -> bool:
     return False
 
 
-def _named_type(graphql_type):
+def _selections(nodes: list[FieldNode]) -> tuple[SelectionNode, ...]:
+    """The sub-selections of a field's merged nodes (validation gave each object field one)."""
+    return tuple(s for node in nodes if node.selection_set is not None for s in node.selection_set.selections)
+
+
+def _named_type(graphql_type: GraphQLOutputType) -> GraphQLNamedType:
     while isinstance(graphql_type, GraphQLNonNull | GraphQLList):
         graphql_type = graphql_type.of_type
     return graphql_type
@@ -227,7 +268,7 @@ def build_event_plan(
     schema: GraphQLSchema,
     operation: OperationDefinitionNode,
     fragments: dict[str, FragmentDefinitionNode],
-    known,
+    known: Known,
     variables: VariableValues | None = None,
 ) -> Plan:
     """A subscription's plan: its root field, whose children are the selection on each event's object.
@@ -237,5 +278,6 @@ def build_event_plan(
     if operation.directives or operation.operation != OperationType.SUBSCRIPTION:
         raise NotPlannable("only subscriptions without directives")
     root = schema.subscription_type
+    assert root is not None  # validation refuses a subscription the schema has no type for
     context = (schema, fragments, lambda type_name, name: type_name == root.name or known(type_name, name), variables)
     return Plan(operation, _plan_selection(context, root, operation.selection_set))

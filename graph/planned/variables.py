@@ -11,12 +11,14 @@ default, a missing or null non-null variable, a wrong type) goes through
 `get_variable_values`, so every error is graphql-core's own.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import (
     GraphQLBoolean,
     GraphQLError,
     GraphQLID,
+    GraphQLInputType,
     GraphQLInt,
     GraphQLNonNull,
     GraphQLSchema,
@@ -26,6 +28,7 @@ from graphql.execution.get_variable_signature import GraphQLVariableSignature, g
 from graphql.execution.values import VariableValues, VariableValueSource, get_variable_values
 from graphql.pyutils import Undefined
 
+from graph.planned.conditions import Variants
 from graph.planned.plan import Plan
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -44,7 +47,7 @@ def _accepts_bool(value: Any) -> bool:
 
 
 # The scalars whose coercion returns a value of this exact type unchanged.
-PASS_THROUGH = {
+PASS_THROUGH: dict[GraphQLInputType, Callable[[Any], bool]] = {
     GraphQLString: _accepts_str,
     GraphQLID: _accepts_str,
     GraphQLInt: _accepts_int,
@@ -54,7 +57,7 @@ PASS_THROUGH = {
 Plain = tuple[tuple[GraphQLVariableSignature, bool, Any], ...]  # (signature, non-null, accepts)
 
 
-def _plain(schema: GraphQLSchema, plan: Plan) -> Plain | None:
+def _plain(schema: GraphQLSchema, plan: Plan | Variants) -> Plain | None:
     plain = []
     for definition in plan.operation.variable_definitions or ():
         signature = get_variable_signature(schema, definition)
@@ -62,14 +65,17 @@ def _plain(schema: GraphQLSchema, plan: Plan) -> Plain | None:
             return None
         variable_type = signature.type
         non_null = isinstance(variable_type, GraphQLNonNull)
-        accepts = PASS_THROUGH.get(variable_type.of_type if non_null else variable_type)
+        named = variable_type.of_type if isinstance(variable_type, GraphQLNonNull) else variable_type
+        accepts = PASS_THROUGH.get(named)
         if accepts is None:
             return None
         plain.append((signature, non_null, accepts))
     return tuple(plain)
 
 
-def coerce_variables(schema: GraphQLSchema, plan: Plan, inputs: dict[str, Any]) -> VariableValues | list[GraphQLError]:
+def coerce_variables(
+    schema: GraphQLSchema, plan: Plan | Variants, inputs: dict[str, Any]
+) -> VariableValues | list[GraphQLError]:
     """graphql-core's `get_variable_values` for the plan's operation; plain variables' signatures read once per plan."""
     if plan.plain_variables is None:
         plain = _plain(schema, plan)

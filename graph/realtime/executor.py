@@ -15,12 +15,13 @@ within one event (a list of objects), and is freed with the event.
 
 from typing import Any
 
-from graphql.execution.executor import RefMap
+from graphql.execution.executor import Executor
+from graphql.pyutils import RefMap
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 
 class PerEventMemoExecutor(StrawberryGraphQLCoreExecutionContext):
-    def build_per_event_executor(self, payload: Any) -> "PerEventMemoExecutor":
+    def build_per_event_executor(self, payload: Any) -> Executor[Any]:
         executor = super().build_per_event_executor(payload)
         executor._relevant_sub_fields = {}
         executor._stream_usages = RefMap()

@@ -79,7 +79,7 @@ class EventScope:
 
     def __init__(self, db: Database) -> None:
         self.loaders = Loaders(db, None)
-        self._shared: dict[Hashable, asyncio.Future] = {}
+        self._shared: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def shared(self, key: Hashable, run: Callable[[], Awaitable[Any]]) -> Any:
         """`run()`'s result, run once for all subscribers asking with the same key (its error too)."""
@@ -89,7 +89,8 @@ class EventScope:
         return await asyncio.shield(result)
 
     async def check(self, key: Hashable, run: Callable[[], Awaitable[bool]]) -> bool:
-        return await self.shared(("check", key), run)
+        passes: bool = await self.shared(("check", key), run)
+        return passes
 
 
 class EventHub:

@@ -30,11 +30,12 @@ from graph.schema.context import Context
 
 
 async def _database(request: Request) -> Database:
-    return request.state.db
+    db: Database = request.state.db
+    return db
 
 
 async def _context(request: Request) -> Context:
-    context = await request.scope["state"]["request_context"](request)
+    context: Context = await request.scope["state"]["request_context"](request)
     if context.auth_error is not None:
         raise context.auth_error
     return context
@@ -53,11 +54,13 @@ async def _token(request: Request) -> str:
 
 
 async def _passwords(request: Request) -> Passwords:
-    return request.state.passwords
+    passwords: Passwords = request.state.passwords
+    return passwords
 
 
 async def _tokens(request: Request) -> Tokens:
-    return request.state.tokens
+    tokens: Tokens = request.state.tokens
+    return tokens
 
 
 DatabaseDep = Annotated[Database, Depends(_database)]

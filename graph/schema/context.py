@@ -1,9 +1,10 @@
-"""The per-request context every resolver receives."""
+"""The per-request context every resolver receives, and `Info`, the resolvers' view of it."""
 
 from collections import Counter
 from copy import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
+import strawberry
 from strawberry.fastapi import BaseContext
 
 from db.pool import Database, StatementCount
@@ -103,6 +104,17 @@ class Context(BaseContext):
         """After a write: nothing cached before it may answer a read after it."""
         self.loaders = Loaders(self.db, self.viewer_id)
 
+    def hasher_and_tokens(self) -> "tuple[Passwords, Tokens]":
+        """The lifespan's password hasher and token issuer; a Context built by hand (a planner test's) may lack them."""
+        if self.passwords is None or self.tokens is None:
+            raise RuntimeError("a Context without Passwords or Tokens: graph/http/request_context.py gives it both")
+        return self.passwords, self.tokens
+
     @property
     def viewer_id(self) -> int | None:
         return self.viewer.user_id if self.viewer else None
+
+
+# What every resolver takes instead of bare `strawberry.Info`, so that
+# `info.context` is a Context to the type checker (the schema has no root value).
+Info: TypeAlias = strawberry.Info[Context, None]

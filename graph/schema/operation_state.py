@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
 
 from db.pool import statement_count
 from graph.observability.observation import current_observation
@@ -54,7 +55,7 @@ class RequestHooks(SchemaExtension):
         yield
 
 
-def _operation(execution_context) -> OperationDefinitionNode | None:
+def _operation(execution_context: ExecutionContext) -> OperationDefinitionNode | None:
     document = execution_context.graphql_document
     if document is None:
         return None

@@ -1,12 +1,12 @@
 """register, login, updateViewer."""
 
-import strawberry
 
 from db import users
 from db.errors import UniqueViolation
 from graph.auth.login_limits import count_login_attempt, count_registration, forget_account_attempts
 from graph.auth.policy import require_viewer
 from graph.limits.lengths import BIO_MAX
+from graph.schema.context import Info
 from graph.schema.input_checks import Checks
 from graph.schema.types.inputs import LoginInput, RegisterInput, UpdateViewerInput
 from graph.schema.types.payloads import AuthPayload, UpdateViewerPayload, UserError, UserErrorCode, user_error
@@ -27,7 +27,7 @@ def _taken_by_violation(error: UniqueViolation) -> list[UserError]:
     return _taken([_UNIQUE_FIELDS.get(error.constraint or "", "username")])
 
 
-async def register(info: strawberry.Info, input: RegisterInput) -> AuthPayload:
+async def register(info: Info, input: RegisterInput) -> AuthPayload:
     context = info.context
     checks = Checks()
     username = checks.username(input.username)
@@ -39,36 +39,39 @@ async def register(info: strawberry.Info, input: RegisterInput) -> AuthPayload:
     await count_registration(context)
     if taken := await users.taken_names(context.db, username, email):
         return AuthPayload(token=None, viewer=None, errors=_taken(taken))
-    password_hash = await context.passwords.hash(password)
+    passwords, tokens = context.hasher_and_tokens()
+    password_hash = await passwords.hash(password)
     try:
         async with context.db.transaction() as tx:
             row = await users.insert_user(tx, username, email, password_hash)
     except UniqueViolation as error:  # a concurrent registration won the race
         return AuthPayload(token=None, viewer=None, errors=_taken_by_violation(error))
-    return AuthPayload(token=context.tokens.issue(row["id"], 0), viewer=Viewer.from_row(row), errors=[])
+    return AuthPayload(token=tokens.issue(row["id"], 0), viewer=Viewer.from_row(row), errors=[])
 
 
-async def login(info: strawberry.Info, input: LoginInput) -> AuthPayload:
+async def login(info: Info, input: LoginInput) -> AuthPayload:
     context = info.context
     email = input.email.strip().lower()
     await count_login_attempt(context, email)
+    passwords, tokens = context.hasher_and_tokens()
     credentials = await users.credentials_by_email(context.db, email)
     # An unknown email still costs one verification, so timing tells nothing.
-    if not await context.passwords.verify(credentials["password_hash"] if credentials else None, input.password):
+    verified = await passwords.verify(credentials["password_hash"] if credentials else None, input.password)
+    if credentials is None or not verified:
         error = UserError(field=None, message="Email and password do not match.", code=UserErrorCode.BAD_CREDENTIALS)
         return AuthPayload(token=None, viewer=None, errors=[error])
     user_id = credentials["id"]
     await forget_account_attempts(context, email)
-    if context.passwords.needs_rehash(credentials["password_hash"]):
+    if passwords.needs_rehash(credentials["password_hash"]):
         async with context.db.transaction() as tx:
-            await users.set_password_hash(tx, user_id, await context.passwords.hash(input.password))
+            await users.set_password_hash(tx, user_id, await passwords.hash(input.password))
     row = await context.loaders.user.load(user_id)
     return AuthPayload(
-        token=context.tokens.issue(user_id, credentials["token_version"]), viewer=Viewer.from_row(row), errors=[]
+        token=tokens.issue(user_id, credentials["token_version"]), viewer=Viewer.from_row(row), errors=[]
     )
 
 
-async def update_viewer(info: strawberry.Info, input: UpdateViewerInput) -> UpdateViewerPayload:
+async def update_viewer(info: Info, input: UpdateViewerInput) -> UpdateViewerPayload:
     context = info.context
     viewer_id = require_viewer(context)
     checks = Checks()
@@ -83,7 +86,8 @@ async def update_viewer(info: strawberry.Info, input: UpdateViewerInput) -> Upda
         return UpdateViewerPayload(viewer=None, errors=checks.errors)
     if (username or email) and (taken := await users.taken_names(context.db, username, email, viewer_id)):
         return UpdateViewerPayload(viewer=None, errors=_taken(taken))
-    password_hash = await context.passwords.hash(password) if password is not None else None
+    passwords, tokens = context.hasher_and_tokens()
+    password_hash = await passwords.hash(password) if password is not None else None
     try:
         async with context.db.transaction() as tx:
             row = await users.update_user(
@@ -100,5 +104,5 @@ async def update_viewer(info: strawberry.Info, input: UpdateViewerInput) -> Upda
     except UniqueViolation as error:
         return UpdateViewerPayload(viewer=None, errors=_taken_by_violation(error))
     context.reset_loaders()
-    token = context.tokens.issue(viewer_id, row["token_version"]) if password_hash else None
+    token = tokens.issue(viewer_id, row["token_version"]) if password_hash else None
     return UpdateViewerPayload(viewer=Viewer.from_row(row), errors=[], token=token)

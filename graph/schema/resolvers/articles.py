@@ -9,6 +9,7 @@ from db.errors import MissingReference
 from graph.auth.policy import ensure_can_edit_article, require_viewer
 from graph.limits.lengths import BODY_MAX, DESCRIPTION_MAX, TITLE_MAX
 from graph.relay.ids import decode_id, encode_id
+from graph.schema.context import Context, Info
 from graph.schema.input_checks import Checks, slugify
 from graph.schema.types.article import Article
 from graph.schema.types.inputs import (
@@ -35,7 +36,7 @@ def _not_found(field: str) -> list[UserError]:
 
 
 async def create_with_unique_slug(
-    context, author_id: int, title: str, description: str, body: str, tags: list[str]
+    context: Context, author_id: int, title: str, description: str, body: str, tags: list[str]
 ) -> articles.CreatedArticle:
     """The slug is the title's; when taken, the title's plus a short random suffix (REST creates this way too).
 
@@ -52,7 +53,7 @@ async def create_with_unique_slug(
     raise RuntimeError(f"no free slug for {base!r} after {SLUG_ATTEMPTS} attempts")
 
 
-async def create_article(info: strawberry.Info, input: CreateArticleInput) -> CreateArticlePayload:
+async def create_article(info: Info, input: CreateArticleInput) -> CreateArticlePayload:
     context = info.context
     viewer_id = require_viewer(context)
     checks = Checks()
@@ -72,7 +73,7 @@ async def create_article(info: strawberry.Info, input: CreateArticleInput) -> Cr
     return CreateArticlePayload(article=Article.from_row(created.row), errors=[])
 
 
-async def update_article(info: strawberry.Info, input: UpdateArticleInput) -> UpdateArticlePayload:
+async def update_article(info: Info, input: UpdateArticleInput) -> UpdateArticlePayload:
     context = info.context
     viewer_id = require_viewer(context)
     _, article_id = decode_id(input.id, expected="Article")
@@ -99,7 +100,7 @@ async def update_article(info: strawberry.Info, input: UpdateArticleInput) -> Up
     return UpdateArticlePayload(article=Article.from_row(row), errors=[])
 
 
-async def delete_article(info: strawberry.Info, input: DeleteArticleInput) -> DeleteArticlePayload:
+async def delete_article(info: Info, input: DeleteArticleInput) -> DeleteArticlePayload:
     context = info.context
     viewer_id = require_viewer(context)
     _, article_id = decode_id(input.id, expected="Article")
@@ -113,15 +114,15 @@ async def delete_article(info: strawberry.Info, input: DeleteArticleInput) -> De
     return DeleteArticlePayload(deleted_article_id=strawberry.ID(encode_id("Article", article_id)), errors=[])
 
 
-async def favorite_article(info: strawberry.Info, input: FavoriteArticleInput) -> FavoriteArticlePayload:
+async def favorite_article(info: Info, input: FavoriteArticleInput) -> FavoriteArticlePayload:
     return await _set_favorite(info.context, input.article_id, favorite=True)
 
 
-async def unfavorite_article(info: strawberry.Info, input: FavoriteArticleInput) -> FavoriteArticlePayload:
+async def unfavorite_article(info: Info, input: FavoriteArticleInput) -> FavoriteArticlePayload:
     return await _set_favorite(info.context, input.article_id, favorite=False)
 
 
-async def _set_favorite(context, global_id: str, *, favorite: bool) -> FavoriteArticlePayload:
+async def _set_favorite(context: Context, global_id: str, *, favorite: bool) -> FavoriteArticlePayload:
     viewer_id = require_viewer(context)
     _, article_id = decode_id(global_id, expected="Article")
     # One statement on the pool, atomic on its own (db/articles.py's FAVORITE):

@@ -7,13 +7,14 @@ from db.errors import MissingReference
 from graph.auth.policy import ensure_can_delete_comment, require_viewer
 from graph.limits.lengths import COMMENT_MAX
 from graph.relay.ids import decode_id, encode_id
+from graph.schema.context import Info
 from graph.schema.input_checks import Checks
 from graph.schema.types.comment import Comment
 from graph.schema.types.inputs import AddCommentInput, DeleteCommentInput
 from graph.schema.types.payloads import AddCommentPayload, DeleteCommentPayload, UserErrorCode, user_error
 
 
-async def add_comment(info: strawberry.Info, input: AddCommentInput) -> AddCommentPayload:
+async def add_comment(info: Info, input: AddCommentInput) -> AddCommentPayload:
     context = info.context
     viewer_id = require_viewer(context)
     _, article_id = decode_id(input.article_id, expected="Article")
@@ -33,7 +34,7 @@ async def add_comment(info: strawberry.Info, input: AddCommentInput) -> AddComme
     return AddCommentPayload(comment=Comment.from_row(row), errors=[])
 
 
-async def delete_comment(info: strawberry.Info, input: DeleteCommentInput) -> DeleteCommentPayload:
+async def delete_comment(info: Info, input: DeleteCommentInput) -> DeleteCommentPayload:
     context = info.context
     viewer_id = require_viewer(context)
     _, comment_id = decode_id(input.id, expected="Comment")

@@ -1,11 +1,11 @@
 """followUser, unfollowUser."""
 
-import strawberry
 
 from db import users
 from db.errors import MissingReference
 from graph.auth.policy import require_viewer
 from graph.relay.ids import decode_id
+from graph.schema.context import Context, Info
 from graph.schema.types.inputs import FollowUserInput
 from graph.schema.types.payloads import FollowUserPayload, UserErrorCode, user_error
 from graph.schema.types.user import User
@@ -15,7 +15,7 @@ _NOT_FOUND = FollowUserPayload(
 )
 
 
-async def follow_user(info: strawberry.Info, input: FollowUserInput) -> FollowUserPayload:
+async def follow_user(info: Info, input: FollowUserInput) -> FollowUserPayload:
     context = info.context
     viewer_id = require_viewer(context)
     _, user_id = decode_id(input.user_id, expected="User")
@@ -29,7 +29,7 @@ async def follow_user(info: strawberry.Info, input: FollowUserInput) -> FollowUs
     return await _payload(context, user_id)
 
 
-async def unfollow_user(info: strawberry.Info, input: FollowUserInput) -> FollowUserPayload:
+async def unfollow_user(info: Info, input: FollowUserInput) -> FollowUserPayload:
     context = info.context
     viewer_id = require_viewer(context)
     _, user_id = decode_id(input.user_id, expected="User")
@@ -38,7 +38,7 @@ async def unfollow_user(info: strawberry.Info, input: FollowUserInput) -> Follow
     return await _payload(context, user_id)
 
 
-async def _payload(context, user_id: int) -> FollowUserPayload:
+async def _payload(context: Context, user_id: int) -> FollowUserPayload:
     context.reset_loaders()
     row = await context.loaders.user.load(user_id)
     return _NOT_FOUND if row is None else FollowUserPayload(user=User.from_row(row), errors=[])

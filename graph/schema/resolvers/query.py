@@ -9,6 +9,7 @@ from db.articles import ORDERS
 from db.articles import ArticleOrder as DbArticleOrder
 from db.users import USERS_ORDER
 from graph.relay.pagination import PageArgs, PageResult, check_id_count, check_page_size, window_for
+from graph.schema.context import Info
 from graph.schema.resolvers.nodes import load_node
 from graph.schema.types.article import Article, ArticleFilter, ArticleOrder
 from graph.schema.types.connections import ArticleConnection, ArticleEdge, UserConnection, UserEdge, build_connection
@@ -21,16 +22,16 @@ from graph.schema.types.viewer import Viewer
 @strawberry.type
 class Query:
     @strawberry.field
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await load_node(info.context, id)
 
     @strawberry.field
-    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         check_id_count(len(ids))
         return list(await asyncio.gather(*(load_node(info.context, node_id) for node_id in ids)))
 
     @strawberry.field(description="Null when nobody is signed in.")
-    async def viewer(self, info: strawberry.Info) -> Viewer | None:
+    async def viewer(self, info: Info) -> Viewer | None:
         viewer_id = info.context.viewer_id
         if viewer_id is None:
             return None
@@ -38,7 +39,7 @@ class Query:
         return None if row is None else Viewer.from_row(row)
 
     @strawberry.field
-    async def user(self, info: strawberry.Info, username: str) -> User | None:
+    async def user(self, info: Info, username: str) -> User | None:
         row = await users.user_by_username(info.context.db, username)
         if row is None:
             return None
@@ -46,7 +47,7 @@ class Query:
         return User.from_row(row)
 
     @strawberry.field
-    async def article(self, info: strawberry.Info, slug: str) -> Article | None:
+    async def article(self, info: Info, slug: str) -> Article | None:
         row = await articles.article_by_slug(info.context.db, slug)
         if row is None:
             return None
@@ -56,7 +57,7 @@ class Query:
     @strawberry.field(description="Ties in the order are broken by the newest ID first (oldest for OLDEST).")
     async def articles(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -81,7 +82,7 @@ class Query:
     @strawberry.field(description="Registration order, oldest first.")
     async def users(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -99,6 +100,6 @@ class Query:
         )
 
     @strawberry.field(description="Most used first.")
-    async def tags(self, info: strawberry.Info, first: int | None = 20) -> list[Tag]:
+    async def tags(self, info: Info, first: int | None = 20) -> list[Tag]:
         first = check_page_size("first", 20 if first is None else first)
         return [Tag.from_row(row) for row in await tags.popular_tags(info.context.db, first)]

@@ -27,13 +27,14 @@ from graph.observability.paths import GENERAL, PLANNED
 from graph.planned.events import AnsweredEvent, EventRead
 from graph.realtime.hub import EventHub, EventScope, HubClosed, SubscriberFellBehind
 from graph.relay.ids import decode_id
+from graph.schema.context import Info
 from graph.schema.types.article import Article, ArticleFilter
 from graph.schema.types.comment import Comment
 
 log = logging.getLogger("graph.subscription")
 
 
-def _hub(info: strawberry.Info) -> EventHub:
+def _hub(info: Info) -> EventHub:
     hub = info.context.events
     if hub is None or hub.closed:
         raise ServiceUnavailable("Subscriptions are not available on this connection.")
@@ -50,14 +51,14 @@ def _hub(info: strawberry.Info) -> EventHub:
 class Subscription:
     @strawberry.subscription(description="Every new article that matches the filter, from any server process.")
     async def article_created(
-        self, info: strawberry.Info, filter: ArticleFilter | None = None
+        self, info: Info, filter: ArticleFilter | None = None
     ) -> AsyncGenerator[Article, None]:
         where = filter.to_db() if filter is not None else None
         hub = _hub(info)
         return _articles_created(info.context, hub, where, _event_read(info, hub))
 
     @strawberry.subscription(description="Every new comment on the article, from any server process.")
-    async def comment_added(self, info: strawberry.Info, article_id: strawberry.ID) -> AsyncGenerator[Comment, None]:
+    async def comment_added(self, info: Info, article_id: strawberry.ID) -> AsyncGenerator[Comment, None]:
         context = info.context
         _, key = decode_id(article_id, expected="Article")
         if not await articles.article_exists(context.db, key):

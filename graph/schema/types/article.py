@@ -10,6 +10,7 @@ from db.articles import ArticleFilter as DbArticleFilter
 from db.comments import COMMENTS_ORDER
 from graph.relay.ids import encode_id
 from graph.relay.pagination import PageArgs
+from graph.schema.context import Info
 from graph.schema.types.connections import CommentConnection, CommentEdge, build_connection, load_page
 from graph.schema.types.node import Node
 
@@ -71,24 +72,24 @@ class Article(Node):
         )
 
     @strawberry.field(description="Sorted by name.")
-    async def tags(self, info: strawberry.Info) -> list[str]:
+    async def tags(self, info: Info) -> list[str]:
         return await info.context.loaders.article_tags.load(self.key)
 
     @strawberry.field
-    async def author(self, info: strawberry.Info) -> Annotated["User", strawberry.lazy("graph.schema.types.user")]:
+    async def author(self, info: Info) -> Annotated["User", strawberry.lazy("graph.schema.types.user")]:
         from graph.schema.types.user import User
 
         return User.from_row(await info.context.loaders.user.load(self.author_key))
 
     @strawberry.field(description="False when nobody is signed in.")
-    async def viewer_has_favorited(self, info: strawberry.Info) -> bool:
+    async def viewer_has_favorited(self, info: Info) -> bool:
         loader = info.context.loaders.viewer_favorited
         return False if loader is None else await loader.load(self.key)
 
     @strawberry.field(description="Oldest first.")
     async def comments(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from graph.relay.ids import encode_id
+from graph.schema.context import Info
 from graph.schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -35,14 +36,14 @@ class Comment(Node):
         )
 
     @strawberry.field
-    async def author(self, info: strawberry.Info) -> Annotated["User", strawberry.lazy("graph.schema.types.user")]:
+    async def author(self, info: Info) -> Annotated["User", strawberry.lazy("graph.schema.types.user")]:
         from graph.schema.types.user import User
 
         return User.from_row(await info.context.loaders.user.load(self.author_key))
 
     @strawberry.field
     async def article(
-        self, info: strawberry.Info
+        self, info: Info
     ) -> Annotated["Article", strawberry.lazy("graph.schema.types.article")]:
         from graph.schema.types.article import Article
 

@@ -5,10 +5,13 @@ runs only when a client selects the field.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Protocol, TypeVar
 
 import strawberry
+from aiodataloader import DataLoader
+from asyncpg import Record
 
+from db.keyset import Page, SortKey, Window
 from graph.relay.pagination import PageArgs, PageResult, window_for
 from graph.schema.types.node import PageInfo
 
@@ -71,9 +74,33 @@ class CommentConnection:
         return await self.count()
 
 
+EdgeT = TypeVar("EdgeT")
+NodeT = TypeVar("NodeT")
+_Connection_co = TypeVar("_Connection_co", covariant=True)
+_Edge_co = TypeVar("_Edge_co", covariant=True)
+_Node_contra = TypeVar("_Node_contra", contravariant=True)
+ConnectionT = TypeVar("ConnectionT")
+
+
+class ConnectionType(Protocol[EdgeT, _Connection_co]):
+    """The constructor of a connection type above, by its fields."""
+
+    def __call__(self, *, edges: list[EdgeT], page_info: PageInfo, count: Count) -> _Connection_co: ...
+
+
+class EdgeType(Protocol[_Node_contra, _Edge_co]):
+    """The constructor of an edge type above, by its fields."""
+
+    def __call__(self, *, cursor: str, node: _Node_contra) -> _Edge_co: ...
+
+
 def build_connection(
-    connection: type, edge: type, result: PageResult, node_from_row: Callable[[Any], Any], count: Count
-) -> Any:
+    connection: ConnectionType[EdgeT, ConnectionT],
+    edge: EdgeType[NodeT, EdgeT],
+    result: PageResult,
+    node_from_row: Callable[[Record], NodeT],
+    count: Count,
+) -> ConnectionT:
     cursors = result.cursors
     edges = [
         edge(cursor=cursor, node=node_from_row(row)) for cursor, row in zip(cursors, result.page.rows, strict=True)
@@ -81,7 +108,9 @@ def build_connection(
     return connection(edges=edges, page_info=PageInfo.of(result, cursors), count=count)
 
 
-async def load_page(loader: Any, parent_id: int, args: PageArgs, key: Any) -> PageResult:
+async def load_page(
+    loader: "DataLoader[tuple[int, Window], Page]", parent_id: int, args: PageArgs, key: SortKey
+) -> PageResult:
     """One parent's page through a per-(parent, window) loader."""
     window = window_for(args, key)
     return PageResult(await loader.load((parent_id, window)), window, key)

@@ -9,6 +9,7 @@ from db.articles import AUTHORED_ORDER, FAVORITED_ORDER
 from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER
 from graph.relay.ids import encode_id
 from graph.relay.pagination import PageArgs
+from graph.schema.context import Info
 from graph.schema.types.connections import (
     ArticleConnection,
     ArticleEdge,
@@ -40,22 +41,22 @@ class User(Node):
         )
 
     @strawberry.field
-    async def followers_count(self, info: strawberry.Info) -> int:
+    async def followers_count(self, info: Info) -> int:
         return await info.context.loaders.follower_count.load(self.key)
 
     @strawberry.field
-    async def following_count(self, info: strawberry.Info) -> int:
+    async def following_count(self, info: Info) -> int:
         return await info.context.loaders.following_count.load(self.key)
 
     @strawberry.field(description="False when nobody is signed in.")
-    async def viewer_is_following(self, info: strawberry.Info) -> bool:
+    async def viewer_is_following(self, info: Info) -> bool:
         loader = info.context.loaders.viewer_follows
         return False if loader is None else await loader.load(self.key)
 
     @strawberry.field(description="Newest first.")
     async def articles(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -73,7 +74,7 @@ class User(Node):
     @strawberry.field(description="Most recently favorited first.")
     async def favorite_articles(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -92,7 +93,7 @@ class User(Node):
     @strawberry.field(description="Most recent follower first.")
     async def followers(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -109,7 +110,7 @@ class User(Node):
     @strawberry.field(description="Most recently followed first.")
     async def following(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,

@@ -7,6 +7,7 @@ import strawberry
 from db import articles
 from db.articles import FEED_ORDER
 from graph.relay.pagination import PageArgs, PageResult, window_for
+from graph.schema.context import Info
 from graph.schema.types.article import Article
 from graph.schema.types.connections import ArticleConnection, ArticleEdge, build_connection
 from graph.schema.types.user import User
@@ -24,7 +25,7 @@ class Viewer:
     @strawberry.field(description="Articles by the users the viewer follows, newest first.")
     async def feed(
         self,
-        info: strawberry.Info,
+        info: Info,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
