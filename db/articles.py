@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -96,7 +97,8 @@ async def articles_count(db: Queryable, where: ArticleFilter) -> int:
 
 async def article_matches(db: Queryable, article_id: int, where: ArticleFilter) -> bool:
     """Whether the article exists and meets the filter (what a filtered subscription delivers)."""
-    return await db.fetchval(ARTICLE_MATCHES, *where.params(), article_id)
+    matches: bool = await db.fetchval(ARTICLE_MATCHES, *where.params(), article_id)
+    return matches
 
 
 async def tags_of_articles(db: Queryable, article_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -118,6 +120,7 @@ async def articles_at_offset(db: Queryable, where: ArticleFilter, limit: int, of
 async def feed_at_offset(db: Queryable, reader_id: int, limit: int, offset: int) -> list[asyncpg.Record]:
     """The reader's feed, newest first, by limit and offset."""
     return await db.fetch(FEED_AT_OFFSET, reader_id, limit, offset)
+
 
 async def authored_pages(db: Queryable, author_ids: Sequence[int], window: Window) -> dict[int, Page]:
     return await AUTHORED.pages_of(db, author_ids, window)
@@ -247,7 +250,8 @@ async def article_for_update(db: Queryable, article_id: int) -> asyncpg.Record |
 
 
 async def article_exists(db: Queryable, article_id: int) -> bool:
-    return await db.fetchval(ARTICLE_EXISTS, article_id)
+    exists: bool = await db.fetchval(ARTICLE_EXISTS, article_id)
+    return exists
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +260,7 @@ class CreatedArticle:
 
     row: asyncpg.Record
     tags: list[str]
-    author: dict
+    author: dict[str, Any]
 
 
 async def create_article(
@@ -276,7 +280,9 @@ async def create_article(
 async def update_article(
     db: Queryable, article_id: int, *, title: str | None, description: str | None, body: str | None
 ) -> asyncpg.Record:
-    return await db.fetchrow(UPDATE_ARTICLE, article_id, title, description, body)
+    row = await db.fetchrow(UPDATE_ARTICLE, article_id, title, description, body)
+    assert row is not None, "callers update an article they locked (article_for_update)"
+    return row
 
 
 async def delete_article(db: Queryable, article_id: int) -> None:

@@ -240,7 +240,8 @@ class FollowedRows:
         return self.order.page(rows, window)
 
     async def count_of(self, db: Queryable, reader_id: int) -> int:
-        return await db.fetchval(self.count, reader_id)
+        count: int = await db.fetchval(self.count, reader_id)
+        return count
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,9 +308,10 @@ class RootList:
         return key.page(rows, window)
 
     async def count_of(self, db: Queryable, filter_values: Sequence[Any] = ()) -> int:
-        if filter_values:
-            return await db.fetchval(self.filtered_count, *filter_values)
-        return await db.fetchval(self.count)
+        count: int = await (
+            db.fetchval(self.filtered_count, *filter_values) if filter_values else db.fetchval(self.count)
+        )
+        return count
 
 
 @dataclass(frozen=True, slots=True)

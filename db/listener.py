@@ -9,6 +9,7 @@ notifications can overlap; ids delivered recently are remembered and dropped.
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -63,10 +64,8 @@ class Listener:
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
         await self._disconnect()
 

@@ -20,7 +20,7 @@ one, since none of its statements was sent.
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractContextManager, asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Literal, Protocol, TypeVar
@@ -327,7 +327,7 @@ async def _init_connection(connection: asyncpg.Connection) -> None:
 ConnectionHook = Callable[[asyncpg.Connection], Awaitable[None]]
 
 
-def _init_then(hook: ConnectionHook) -> ConnectionHook:
+def _init_then(hook: ConnectionHook) -> Callable[[asyncpg.Connection], Coroutine[Any, Any, None]]:
     async def init(connection: asyncpg.Connection) -> None:
         await _init_connection(connection)
         await hook(connection)

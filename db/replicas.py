@@ -200,6 +200,7 @@ class Replicas:
         except (DatabaseUnavailable, TimeoutError) as error:
             member.take_out(f"does not answer ({type(error).__name__})")
             return False
+        assert row is not None  # a SELECT without FROM returns exactly one row
         if row["started"] != started or row["replayed"] is None:
             return False  # restarted since the last check: that check reads its position again
         member.replayed = max(member.replayed, row["replayed"])
@@ -214,7 +215,8 @@ class Replicas:
     async def commit_position(self) -> str | None:
         """The primary's WAL position now: past every commit that returned before this call."""
         try:
-            return await self.primary.db.fetchval(COMMIT_POSITION)
+            position: str | None = await self.primary.db.fetchval(COMMIT_POSITION)
+            return position
         except DatabaseUnavailable as error:
             log.warning("no WAL position after a write: the primary does not answer (%s)", error)
             return None
@@ -230,7 +232,7 @@ class Replicas:
     async def _check_primary(self) -> int | None:
         try:
             async with asyncio.timeout(self.check_timeout):
-                position = await self.primary.db.fetchval(PRIMARY_POSITION)
+                position: int | None = await self.primary.db.fetchval(PRIMARY_POSITION)
         except (DatabaseUnavailable, TimeoutError) as error:
             self.primary.take_out(f"does not answer ({type(error).__name__})")
             return None
@@ -246,6 +248,7 @@ class Replicas:
         except (DatabaseUnavailable, TimeoutError) as error:
             member.take_out(f"does not answer ({type(error).__name__})")
             return
+        assert row is not None  # a SELECT without FROM returns exactly one row
         if not row["standby"] or row["replayed"] is None:
             member.take_out("is not a streaming replica (not in recovery)")
             return

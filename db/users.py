@@ -106,7 +106,9 @@ async def taken_names(db: Queryable, username: str | None, email: str | None, ex
 
 
 async def insert_user(db: Queryable, username: str, email: str, password_hash: str) -> asyncpg.Record:
-    return await db.fetchrow(INSERT_USER, username, email, password_hash)
+    row = await db.fetchrow(INSERT_USER, username, email, password_hash)
+    assert row is not None, "INSERT ... RETURNING returns its row (a conflict raises)"
+    return row
 
 
 async def update_user(
@@ -122,7 +124,9 @@ async def update_user(
     clear_image: bool = False,
 ) -> asyncpg.Record:
     """Changes what is given; a new password hash also revokes every older token."""
-    return await db.fetchrow(UPDATE_USER, user_id, username, email, password_hash, bio, image, clear_bio, clear_image)
+    row = await db.fetchrow(UPDATE_USER, user_id, username, email, password_hash, bio, image, clear_bio, clear_image)
+    assert row is not None, "callers update the signed-in viewer, whose row exists"
+    return row
 
 
 async def set_password_hash(db: Queryable, user_id: int, password_hash: str) -> None:

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -41,28 +42,28 @@ def _uvicorn_options(settings: Settings, host: str, port: int, workers: int) -> 
     from graph.http.ws_handshake import WebSocketProtocol
     from graph.observability.logs import logging_config
 
-    return dict(
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        ws=WebSocketProtocol,
-        log_config=logging_config(settings.log_level),
-        log_level=settings.log_level,
-        access_log=False,
+    return {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "loop": "uvloop",
+        "http": "httptools",
+        "ws": WebSocketProtocol,
+        "log_config": logging_config(settings.log_level),
+        "log_level": settings.log_level,
+        "access_log": False,
         # The app reads X-Forwarded-For/-Proto itself, only from TRUSTED_PROXIES
         # (graph/http/client_address.py); uvicorn's own handling believes 127.0.0.1
         # whatever that setting says.
-        proxy_headers=False,
+        "proxy_headers": False,
         # No `server: uvicorn` banner telling a scanner what to try.
-        server_header=False,
-        ws_max_size=settings.ws_max_message_bytes,
+        "server_header": False,
+        "ws_max_size": settings.ws_max_message_bytes,
         # SIGTERM: stop accepting, let in-flight requests finish (this long at
         # most), then run the lifespan's shutdown, which closes the pool.
-        timeout_graceful_shutdown=settings.shutdown_timeout,
-    )
+        "timeout_graceful_shutdown": settings.shutdown_timeout,
+    }
 
 
 def _say(line: str) -> None:
@@ -128,11 +129,9 @@ def _start(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["DATABASE_URL"] = database_url
     config = uvicorn.Config(APP, **_uvicorn_options(settings, host, port, 1))
     server = AnnouncingServer(config, banner(settings, host, port, demo_account))
-    try:
+    # uvicorn re-raises Ctrl-C once it has shut down: the way `start` is meant to end.
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:
-        # uvicorn re-raises Ctrl-C once it has shut down: the way `start` is meant to end.
-        pass
     return 0 if server.started else 3
 
 

@@ -79,9 +79,9 @@ async def graphql_get(request: Request) -> Response:
     headers = first_values(request.scope)
     settings = app_state(request)["settings"]
     accept = headers.get("accept", "")
-    if "text/html" in accept and "query" not in request.query_params and "extensions" not in request.query_params:
-        if settings.graphiql_enabled:
-            return HTMLResponse(graphiql_page(), headers=graphiql_headers())
+    wants_page = "text/html" in accept and "query" not in request.query_params
+    if wants_page and "extensions" not in request.query_params and settings.graphiql_enabled:
+        return HTMLResponse(graphiql_page(), headers=graphiql_headers())
     media_type = negotiate(accept)
     try:
         check_get_content_type(headers)

@@ -6,7 +6,7 @@ extra statement, every request on DATABASE_URL exactly as before.
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from functools import partial
 
 from db.errors import DatabaseUnavailable
@@ -31,20 +31,22 @@ async def open_replicas(
     )
     for number, url in enumerate(settings.replica_database_urls, start=1):
         name = f"replica{number}"
-        options = {
-            "max_size": settings.pool_max_size,
-            "acquire_timeout": settings.pool_acquire_timeout,
-            "command_timeout": settings.command_timeout,
-            "statement_cache_size": settings.statement_cache_size,
-            "statement_timeout": settings.server_statement_timeout,
-            "statement_span": statement_span,
-            "on_connect": replicas.connection_guard(name),
-        }
+        open_pool = partial(
+            create_database,
+            url,
+            max_size=settings.pool_max_size,
+            acquire_timeout=settings.pool_acquire_timeout,
+            command_timeout=settings.command_timeout,
+            statement_cache_size=settings.statement_cache_size,
+            statement_timeout=settings.server_statement_timeout,
+            statement_span=statement_span,
+            on_connect=replicas.connection_guard(name),
+        )
         try:
-            db = await create_database(url, min_size=settings.pool_min_size, **options)
+            db = await open_pool(min_size=settings.pool_min_size)
         except DatabaseUnavailable:
             # Down at start is no reason not to serve: the pool opens connections once the check finds it up.
-            db = await create_database(url, min_size=0, **options)
+            db = await open_pool(min_size=0)
         replicas.add(name, db)
     await replicas.check()
     return replicas
@@ -65,7 +67,5 @@ async def replica_checks(replicas: Replicas | None, *, metrics: bool) -> AsyncIt
         yield
     finally:
         task.cancel()
-        try:
+        with suppress(asyncio.CancelledError):
             await task
-        except asyncio.CancelledError:
-            pass

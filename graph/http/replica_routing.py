@@ -89,9 +89,9 @@ async def run_routed(replicas: Replicas, kind: str | None, headers: Headers, exe
     if kind == "mutation":
         body, status, public = await execute(replicas.for_write())
         if "SERVICE_UNAVAILABLE" not in _codes(body):
-            position = await replicas.commit_position()
-            if position is not None:
-                body["extensions"] = {**body.get("extensions", {}), EXTENSION: position}
+            wal_position = await replicas.commit_position()
+            if wal_position is not None:
+                body["extensions"] = {**body.get("extensions", {}), EXTENSION: wal_position}
         return body, status, public
     position = read_after(headers)
     db = replicas.cached_read(position) or await replicas.for_read(position)
@@ -107,7 +107,7 @@ async def run_routed(replicas: Replicas, kind: str | None, headers: Headers, exe
     return body, status, public and position is None
 
 
-def _codes(body: dict[str, Any]) -> list[str]:
+def _codes(body: dict[str, Any]) -> list[str | None]:
     return [(error.get("extensions") or {}).get("code") for error in body.get("errors") or ()]
 
 

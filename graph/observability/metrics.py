@@ -81,7 +81,9 @@ replica_lag_seconds = Gauge(
     multiprocess_mode="livemax",
 )
 replica_lag_bytes = Gauge(
-    "db_replica_lag_bytes", "WAL bytes the primary flushed that this replica has not replayed.", ["pool"],
+    "db_replica_lag_bytes",
+    "WAL bytes the primary flushed that this replica has not replayed.",
+    ["pool"],
     multiprocess_mode="livemax",
 )
 subscriptions_open = Gauge(

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from graphql import DocumentNode, FragmentDefinitionNode, OperationDefinitionNode, OperationType
+from graphql.execution.values import VariableValues
 
 from db.errors import DatabaseUnavailable
 from db.pool import statement_count
@@ -94,7 +95,12 @@ class PlannedExecution:
         plan = self._plan(operation, fragments, None)
         return UNPLANNABLE if plan is None else plan
 
-    def _plan(self, operation: OperationDefinitionNode, fragments, variables) -> Plan | None:
+    def _plan(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: VariableValues | None,
+    ) -> Plan | None:
         try:
             return build_plan(self._schema, operation, fragments, serves, variables)
         except NotPlannable as reason:

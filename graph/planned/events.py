@@ -46,8 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("graph.planned")
 
-_UNPLANNABLE = object()
-
 
 class AnsweredEvent:
     """An event whose `data` the planner produced; graphql-core runs it as it runs a per-event executor."""
@@ -113,7 +111,7 @@ class EventPlans:
 
     def __init__(self, schema: GraphQLSchema, maxsize: int = 256) -> None:
         self._schema = schema
-        self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str | None], Plan | Variants | None] = OrderedDict()
         self._maxsize = maxsize
 
     def read_for(self, info: GraphQLResolveInfo[Any], db: Database, viewer_id: int | None) -> EventRead | None:
@@ -136,22 +134,21 @@ class EventPlans:
         if operation.loc is None:  # a document parsed without locations: no text to cache its plan by
             return self._build(info)
         key = (operation.loc.source.body, operation.name.value if operation.name else None)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._plans[key] = self._build(info)
-            if len(self._plans) > self._maxsize:
-                self._plans.popitem(last=False)
-        else:
+        if key in self._plans:  # None cached too: an operation the planner does not plan
             self._plans.move_to_end(key)
-        return None if plan is _UNPLANNABLE else plan
+            return self._plans[key]
+        plan = self._plans[key] = self._build(info)
+        if len(self._plans) > self._maxsize:
+            self._plans.popitem(last=False)
+        return plan
 
-    def _build(self, info: GraphQLResolveInfo[Any]) -> Any:
+    def _build(self, info: GraphQLResolveInfo[Any]) -> Plan | Variants | None:
+        """The operation's plan (Variants when it has conditions); None: the general path."""
         operation, fragments = info.operation, info.fragments
         names = condition_variables(operation, fragments)
         if names:
             return Variants(operation, names, lambda variables: self._plan_with(info, variables))
-        plan = self._plan_with(info, None)
-        return _UNPLANNABLE if plan is None else plan
+        return self._plan_with(info, None)
 
     def _plan_with(self, info: GraphQLResolveInfo[Any], variables: VariableValues | None) -> Plan | None:
         try:

@@ -91,12 +91,14 @@ def serves(type_name: str, field_name: str) -> bool:
 
 async def run(db: Database, sql: str, params: list[Any]) -> str:
     """Run a statement from `statement_for`: the `data` object as JSON text (the request's only statement)."""
-    return await db.fetchval_sole(sql, *params)
+    text: str = await db.fetchval_sole(sql, *params)
+    return text
 
 
 async def run_object(db: Database, sql: str, params: list[Any]) -> str | None:
     """Run one object's statement (`KeyedStatement.text`, a mutation payload's): its JSON text, None if gone."""
-    return await db.fetchval(sql, *params)
+    text: str | None = await db.fetchval(sql, *params)
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +317,7 @@ class JsonStatement:
             return declared.expression.replace("{viewer}", self._viewer()).replace("{r}", row)
         if isinstance(declared, Related):
             child = self._alias()
-            body = self._object(plan.type_name, plan.children, child)
+            body = self._object(plan.object_type, plan.children, child)
             table = catalog.NODES[declared.node_type].name
             return f"(SELECT {body} FROM {table} {child} WHERE {child}.id = {row}.{declared.foreign_key})"
         if isinstance(declared, SameRow):
@@ -335,13 +337,13 @@ class JsonStatement:
             value = field_args(plan, self.variables)[argument]
             placeholder = self.slot(value, "text", lambda _, variables: field_args(plan, variables)[argument])
             condition = declared.condition.replace("{r}", row).replace("{value}", placeholder)
-            body = self._object(plan.type_name, plan.children, row)
+            body = self._object(plan.object_type, plan.children, row)
             return f"(SELECT {body} FROM {declared.table.name} {row} WHERE {condition})"
         if isinstance(declared, ViewerRow):
             if self.viewer_id is None:
                 return "NULL::json"
             row = self._alias()
-            body = self._object(plan.type_name, plan.children, row)
+            body = self._object(plan.object_type, plan.children, row)
             return f"(SELECT {body} FROM {declared.table.name} {row} WHERE {row}.id = {self._viewer()})"
         if isinstance(declared, Ranked):
             return self._ranked(plan, declared)
@@ -394,7 +396,7 @@ class JsonStatement:
     def _node_case(self, plan: FieldPlan, declared: ByGlobalId, type_sql: str, key_sql: str) -> str:
         """The object for a (type, key) pair; only the branch of its type runs."""
         branches = []
-        for type_name, fields in plan.by_type.items():
+        for type_name, fields in plan.possible_types.items():
             row = self._alias()
             body = self._object(type_name, fields, row)
             lookup = f"(SELECT {body} FROM {declared.tables[type_name].name} {row} WHERE {row}.id = {key_sql})"

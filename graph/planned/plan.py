@@ -172,9 +172,7 @@ def _grouped(
     return grouped
 
 
-def _plan_selection(
-    context: _Context, parent: GraphQLObjectType, selection_set: SelectionSetNode
-) -> list[FieldPlan]:
+def _plan_selection(context: _Context, parent: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
     schema, _, known, _ = context
     plans = []
     for key, nodes in _grouped(context, parent, selection_set).items():

@@ -8,8 +8,10 @@ first, read in a constant number of statements (graph/rest/views.py).
 """
 
 import asyncio
+from collections.abc import Awaitable
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
@@ -26,6 +28,7 @@ from graph.rest.models import MultipleArticlesResponse, NewArticleRequest, Singl
 from graph.rest.observe import RestRoute
 from graph.rest.responses import errors
 from graph.rest.views import article_view, article_views, authors, json_response
+from graph.schema.context import Context
 from graph.schema.input_checks import Checks
 from graph.schema.resolvers.articles import create_with_unique_slug
 
@@ -41,7 +44,7 @@ Slug = Annotated[str, Path(description="The article's slug.")]
 NOT_FOUND = RestError(404, {"article": ["No article has that slug."]})
 
 
-async def article_by_slug(context, slug: str):
+async def article_by_slug(context: Context, slug: str) -> asyncpg.Record:
     """The article, or 404; a slug longer than any slug can be costs no statement."""
     row = await articles.article_by_slug(context.db, slug) if len(slug) <= SLUG_MAX else None
     if row is None:
@@ -49,7 +52,7 @@ async def article_by_slug(context, slug: str):
     return row
 
 
-async def _page(context, rows_read, count_read) -> Response:
+async def _page(context: Context, rows_read: Awaitable[list[asyncpg.Record]], count_read: Awaitable[int]) -> Response:
     rows, count = await asyncio.gather(rows_read, count_read)
     views = await article_views(context.db, context.viewer_id, rows)
     return json_response({"articles": views, "articlesCount": count})
@@ -65,7 +68,7 @@ async def list_articles(
     ] = None,
     limit: Limit = 20,
     offset: Offset = 0,
-):
+) -> Response:
     """Newest first; `articlesCount` counts every article the filters match."""
     where = ArticleFilter(tag=tag, author_username=author, favorited_by_username=favorited)
     db = context.db
@@ -77,7 +80,7 @@ async def list_articles(
 @router.get(
     "/articles/feed", operation_id="GetArticlesFeed", response_model=MultipleArticlesResponse, responses=errors()
 )
-async def feed(viewer_id: ViewerDep, context: ContextDep, limit: Limit = 20, offset: Offset = 0):
+async def feed(viewer_id: ViewerDep, context: ContextDep, limit: Limit = 20, offset: Offset = 0) -> Response:
     """Articles by the users the viewer follows, newest first."""
     db = context.db
     return await _page(
@@ -86,7 +89,7 @@ async def feed(viewer_id: ViewerDep, context: ContextDep, limit: Limit = 20, off
 
 
 @router.get("/articles/{slug}", operation_id="GetArticle", response_model=SingleArticleResponse, responses=errors(404))
-async def article(slug: Slug, context: ContextDep):
+async def article(slug: Slug, context: ContextDep) -> Response:
     return await _single(context, await article_by_slug(context, slug))
 
 
@@ -97,7 +100,7 @@ async def article(slug: Slug, context: ContextDep):
     response_model=SingleArticleResponse,
     responses=errors(),
 )
-async def create_article(body: NewArticleRequest, viewer_id: ViewerDep, context: ContextDep):
+async def create_article(body: NewArticleRequest, viewer_id: ViewerDep, context: ContextDep) -> Response:
     """The slug comes from the title (a short suffix when it is taken)."""
     given = body.article
     checks = Checks()
@@ -117,7 +120,7 @@ async def create_article(body: NewArticleRequest, viewer_id: ViewerDep, context:
 @router.put(
     "/articles/{slug}", operation_id="UpdateArticle", response_model=SingleArticleResponse, responses=errors(403, 404)
 )
-async def update_article(slug: Slug, body: UpdateArticleRequest, viewer_id: ViewerDep, context: ContextDep):
+async def update_article(slug: Slug, body: UpdateArticleRequest, viewer_id: ViewerDep, context: ContextDep) -> Response:
     """Only the author may; the slug stays as it was."""
     given = body.article
     checks = Checks()
@@ -162,7 +165,7 @@ async def delete_article(slug: Slug, viewer_id: ViewerDep, context: ContextDep) 
     response_model=SingleArticleResponse,
     responses=errors(404),
 )
-async def favorite(slug: Slug, viewer_id: ViewerDep, context: ContextDep):
+async def favorite(slug: Slug, viewer_id: ViewerDep, context: ContextDep) -> Response:
     """Favorite (idempotent)."""
     return await _set_favorite(context, viewer_id, slug, favorite=True)
 
@@ -173,12 +176,12 @@ async def favorite(slug: Slug, viewer_id: ViewerDep, context: ContextDep):
     response_model=SingleArticleResponse,
     responses=errors(404),
 )
-async def unfavorite(slug: Slug, viewer_id: ViewerDep, context: ContextDep):
+async def unfavorite(slug: Slug, viewer_id: ViewerDep, context: ContextDep) -> Response:
     """Unfavorite (idempotent)."""
     return await _set_favorite(context, viewer_id, slug, favorite=False)
 
 
-async def _set_favorite(context, viewer_id: int, slug: str, *, favorite: bool) -> Response:
+async def _set_favorite(context: Context, viewer_id: int, slug: str, *, favorite: bool) -> Response:
     found = await article_by_slug(context, slug)
     # One statement, atomic on its own (db/articles.py's FAVORITE): the write and the article afterwards.
     write = articles.favorite if favorite else articles.unfavorite
@@ -196,7 +199,7 @@ async def _set_favorite(context, viewer_id: int, slug: str, *, favorite: bool) -
     return json_response({"article": article_view(row, tags.get(row["id"], []), profiles[row["author_id"]], favorite)})
 
 
-async def _single(context, row) -> Response:
+async def _single(context: Context, row: asyncpg.Record) -> Response:
     views = await article_views(context.db, context.viewer_id, [row])
     if not views:  # its author was deleted since the row was read
         raise NOT_FOUND

@@ -39,7 +39,7 @@ CommentId = Annotated[int, Path(ge=1, le=MAX_INT, description="The comment's id.
     response_model=MultipleCommentsResponse,
     responses=errors(404),
 )
-async def article_comments(slug: Slug, context: ContextDep):
+async def article_comments(slug: Slug, context: ContextDep) -> Response:
     """The article's latest 100 comments, oldest first."""
     article = await article_by_slug(context, slug)
     page = (await comments.comments_pages(context.db, [article["id"]], LATEST))[article["id"]]
@@ -54,7 +54,7 @@ async def article_comments(slug: Slug, context: ContextDep):
     response_model=SingleCommentResponse,
     responses=errors(404),
 )
-async def add_comment(slug: Slug, body: NewCommentRequest, viewer_id: ViewerDep, context: ContextDep):
+async def add_comment(slug: Slug, body: NewCommentRequest, viewer_id: ViewerDep, context: ContextDep) -> Response:
     checks = Checks()
     text = checks.text("body", body.comment.body, maximum=COMMENT_MAX)
     if checks.errors:

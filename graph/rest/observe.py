@@ -91,7 +91,7 @@ class RestRoute(APIRoute):
             with span_scope as span:
                 try:
                     response = await handler(request)
-                except Exception as error:  # every one becomes an answer: graph/rest/errors.py
+                except Exception as error:  # noqa: BLE001 -- every one becomes an answer: graph/rest/errors.py
                     response = error_response(as_rest_error(error, request_id))
                 finally:
                     statement_count.reset(token)

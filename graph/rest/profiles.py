@@ -2,7 +2,9 @@
 
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Path
+from starlette.responses import Response
 
 from db import users
 from db.errors import MissingReference
@@ -13,6 +15,7 @@ from graph.rest.models import ProfileResponse
 from graph.rest.observe import RestRoute
 from graph.rest.responses import errors
 from graph.rest.views import json_response, profile_view
+from graph.schema.context import Context
 
 router = APIRouter(route_class=RestRoute, tags=["Profile"])
 
@@ -20,7 +23,7 @@ router = APIRouter(route_class=RestRoute, tags=["Profile"])
 Username = Annotated[str, Path(description="Username of the profile (any letter case).")]
 
 
-async def _user(context, username: str):
+async def _user(context: Context, username: str) -> asyncpg.Record:
     row = await users.user_by_username(context.db, username) if len(username) <= USERNAME_MAX else None
     if row is None:
         raise not_found("profile")
@@ -30,7 +33,7 @@ async def _user(context, username: str):
 @router.get(
     "/profiles/{username}", operation_id="GetProfileByUsername", response_model=ProfileResponse, responses=errors(404)
 )
-async def profile(username: Username, context: ContextDep):
+async def profile(username: Username, context: ContextDep) -> Response:
     """A user's profile; `following` says whether the viewer follows them (false when anonymous)."""
     row = await _user(context, username)
     viewer_id = context.viewer_id
@@ -44,7 +47,7 @@ async def profile(username: Username, context: ContextDep):
     response_model=ProfileResponse,
     responses=errors(404),
 )
-async def follow(username: Username, viewer_id: ViewerDep, context: ContextDep):
+async def follow(username: Username, viewer_id: ViewerDep, context: ContextDep) -> Response:
     """Follow (idempotent)."""
     row = await _user(context, username)
     if row["id"] == viewer_id:
@@ -63,7 +66,7 @@ async def follow(username: Username, viewer_id: ViewerDep, context: ContextDep):
     response_model=ProfileResponse,
     responses=errors(404),
 )
-async def unfollow(username: Username, viewer_id: ViewerDep, context: ContextDep):
+async def unfollow(username: Username, viewer_id: ViewerDep, context: ContextDep) -> Response:
     """Unfollow (idempotent)."""
     row = await _user(context, username)
     async with context.db.transaction() as tx:

@@ -8,6 +8,7 @@ both.
 """
 
 from fastapi import APIRouter
+from starlette.responses import Response
 
 from db import users
 from db.errors import UniqueViolation
@@ -35,7 +36,7 @@ def _taken(fields: set[str] | list[str]) -> RestError:
 @router.post(
     "/users", operation_id="CreateUser", status_code=201, response_model=UserResponse, responses=errors(422, 429)
 )
-async def register(body: NewUserRequest, context: ContextDep, passwords: PasswordsDep, tokens: TokensDep):
+async def register(body: NewUserRequest, context: ContextDep, passwords: PasswordsDep, tokens: TokensDep) -> Response:
     """Register; answers the new user with their token."""
     checks = Checks()
     username = checks.username(body.user.username)
@@ -56,7 +57,7 @@ async def register(body: NewUserRequest, context: ContextDep, passwords: Passwor
 
 
 @router.post("/users/login", operation_id="Login", response_model=UserResponse, responses=errors(401, 422, 429))
-async def login(body: LoginUserRequest, context: ContextDep, passwords: PasswordsDep, tokens: TokensDep):
+async def login(body: LoginUserRequest, context: ContextDep, passwords: PasswordsDep, tokens: TokensDep) -> Response:
     """Sign in with email and password; answers the user with a new token."""
     email = body.user.email.strip().lower()
     await count_login_attempt(context, email)
@@ -78,7 +79,7 @@ async def login(body: LoginUserRequest, context: ContextDep, passwords: Password
 
 
 @router.get("/user", operation_id="GetCurrentUser", response_model=UserResponse, responses=errors(401, 422))
-async def current_user(viewer_id: ViewerDep, context: ContextDep, token: TokenDep):
+async def current_user(viewer_id: ViewerDep, context: ContextDep, token: TokenDep) -> Response:
     """The signed-in user, with the token they sent (its check already read their row)."""
     row = await context.loaders.user.load(viewer_id)
     return json_response({"user": user_view(row, token)})
@@ -92,7 +93,7 @@ async def update_user(
     token: TokenDep,
     passwords: PasswordsDep,
     tokens: TokensDep,
-):
+) -> Response:
     """Change what is given. A new password revokes every older token; the answer carries a fresh one."""
     given = body.user
     checks = Checks()

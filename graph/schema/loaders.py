@@ -23,8 +23,11 @@ from db.pool import Database
 
 K = TypeVar("K", bound=Hashable)
 
+# A loader as built here: what it batches is the declaration's (the attributes of Loaders say what each loads).
+AnyLoader = DataLoader[Any, Any]
 
-class SharedLoader(DataLoader):
+
+class SharedLoader(DataLoader[Any, Any]):
     """A DataLoader whose callers each wait on their own shield of the shared result.
 
     Fields that load the same key await one future. When a field fails,
@@ -43,7 +46,7 @@ def _in_key_order(rows: Iterable[Any], keys: Sequence[int], column: str = "id") 
     return [by_key.get(key) for key in keys]
 
 
-def _rows_by_id(fetch: Callable[[Database, Sequence[int]], Awaitable[list[Any]]], db: Database) -> DataLoader:
+def _rows_by_id(fetch: Callable[[Database, Sequence[int]], Awaitable[list[Any]]], db: Database) -> AnyLoader:
     async def batch(ids: Sequence[int]) -> list[Any]:
         return _in_key_order(await fetch(db, ids), ids)
 
@@ -52,7 +55,7 @@ def _rows_by_id(fetch: Callable[[Database, Sequence[int]], Awaitable[list[Any]]]
 
 def _mapping(
     fetch: Callable[[Database, Sequence[int]], Awaitable[dict[int, Any]]], db: Database, default: Any
-) -> DataLoader:
+) -> AnyLoader:
     async def batch(ids: Sequence[int]) -> list[Any]:
         found = await fetch(db, ids)
         return [found.get(key, default) for key in ids]
@@ -60,7 +63,9 @@ def _mapping(
     return SharedLoader(batch)
 
 
-def _membership(fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[int]]], db: Database, reader_id: int):
+def _membership(
+    fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[int]]], db: Database, reader_id: int
+) -> AnyLoader:
     async def batch(ids: Sequence[int]) -> list[bool]:
         found = await fetch(db, reader_id, ids)
         return [key in found for key in ids]
@@ -68,7 +73,7 @@ def _membership(fetch: Callable[[Database, int, Sequence[int]], Awaitable[set[in
     return SharedLoader(batch)
 
 
-def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int, Page]]], db: Database) -> DataLoader:
+def _pages(fetch: Callable[[Database, Sequence[int], Window], Awaitable[dict[int, Page]]], db: Database) -> AnyLoader:
     """Pages of a one-to-many list, keyed by (parent id, window).
 
     Parents asking for the same window share one statement; a query that asks
@@ -106,7 +111,7 @@ def batch_of(declared: Any, part: str = "page") -> Batch:
     raise LookupError(f"{type(declared).__name__} is read by its resolver, not a loader")
 
 
-def _build(batch: Batch, db: Database, viewer_id: int | None) -> DataLoader | None:
+def _build(batch: Batch, db: Database, viewer_id: int | None) -> AnyLoader | None:
     declared, part = batch
     if isinstance(declared, Table):
         return _rows_by_id(declared.rows_by_ids, db)
@@ -158,35 +163,35 @@ class Loaders:
     subscriber handling the same event batches into, and reads from, one set.
     """
 
-    user: DataLoader
-    article: DataLoader
-    comment: DataLoader
-    article_tags: DataLoader
-    follower_count: DataLoader
-    following_count: DataLoader
-    authored_count: DataLoader
-    favorited_count: DataLoader
-    comment_count: DataLoader
-    comments_page: DataLoader
-    authored_page: DataLoader
-    favorited_page: DataLoader
-    followers_page: DataLoader
-    following_page: DataLoader
-    viewer_follows: DataLoader | None
-    viewer_favorited: DataLoader | None
+    user: DataLoader[int, Any]
+    article: DataLoader[int, Any]
+    comment: DataLoader[int, Any]
+    article_tags: DataLoader[int, list[str]]
+    follower_count: DataLoader[int, int]
+    following_count: DataLoader[int, int]
+    authored_count: DataLoader[int, int]
+    favorited_count: DataLoader[int, int]
+    comment_count: DataLoader[int, int]
+    comments_page: DataLoader[tuple[int, Window], Page]
+    authored_page: DataLoader[tuple[int, Window], Page]
+    favorited_page: DataLoader[tuple[int, Window], Page]
+    followers_page: DataLoader[tuple[int, Window], Page]
+    following_page: DataLoader[tuple[int, Window], Page]
+    viewer_follows: DataLoader[int, bool] | None
+    viewer_favorited: DataLoader[int, bool] | None
 
     def __init__(self, db: Database, viewer_id: int | None, public: "Loaders | None" = None) -> None:
         self._db = db
         self._viewer_id = viewer_id
         self._public = public
-        self._built: dict[tuple[int, str], DataLoader | None] = {}  # by (id of the declaration, part)
+        self._built: dict[tuple[int, str], AnyLoader | None] = {}  # by (id of the declaration, part)
         self._pending: dict[tuple[int, str], list[tuple[Any, Any]]] = {}  # primes for loaders not built yet
 
-    def of(self, type_name: str, field_name: str, part: str = "page") -> DataLoader | None:
+    def of(self, type_name: str, field_name: str, part: str = "page") -> AnyLoader | None:
         """The loader of a field declared in db/catalog.py (`part="count"`: a connection's count)."""
         return self._loader(_named(type_name, field_name, part))
 
-    def _loader(self, batch: Batch) -> DataLoader | None:
+    def _loader(self, batch: Batch) -> AnyLoader | None:
         key = (id(batch[0]), batch[1])
         if key in self._built:
             return self._built[key]
@@ -219,6 +224,7 @@ class Loaders:
                 loader.prime(key, value)
         else:
             self._pending.setdefault(built_key, []).append((key, value))
+
     def prime_user(self, row: Any) -> None:
         self._prime("user", row["id"], row)
 

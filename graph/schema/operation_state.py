@@ -28,11 +28,10 @@ class RequestHooks(SchemaExtension):
             yield
         finally:
             statement_count.reset(token)
-            if hasattr(context, "answered_by"):
-                # on_execute named the path; without it nothing executed (parse,
-                # validation or limit errors, an operation type refused).
-                if context.answered_by is None:
-                    context.answered_by = REFUSED
+            # on_execute named the path; without it nothing executed (parse,
+            # validation or limit errors, an operation type refused).
+            if hasattr(context, "answered_by") and context.answered_by is None:
+                context.answered_by = REFUSED
             observation = current_observation.get()
             if observation is not None:
                 observation.context = context

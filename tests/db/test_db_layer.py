@@ -23,7 +23,7 @@ async def test_users_by_ids_returns_one_row_per_existing_id(conn, db):
     assert sorted(row["id"] for row in found) == sorted([rows[0]["id"], rows[2]["id"], rows[3]["id"]])
     by_id = {row["id"]: row for row in found}
     assert by_id[rows[2]["id"]]["username"] == rows[2]["username"]
-    assert "password_hash" not in found[0].keys()
+    assert "password_hash" not in found[0]
 
 
 async def test_articles_by_ids_returns_one_row_per_existing_id(conn, db):

@@ -268,7 +268,7 @@ async def test_walking_newest_while_articles_are_deleted_never_repeats(conn, gql
     expected = [
         gid("Article", r["id"]) for r in sorted(existing, key=lambda r: (r["created_at"], r["id"]), reverse=True)
     ]
-    assert [i for i in ids] == [i for i in expected if i in set(ids)]
+    assert list(ids) == [i for i in expected if i in set(ids)]
     assert set(expected) - set(ids) <= deleted
 
 

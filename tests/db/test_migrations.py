@@ -86,8 +86,8 @@ async def test_migration_upgrades_downgrades_and_upgrades_again(fresh_url):
     at_head = await schema_state(fresh_url)
     tables, functions, revisions = at_head
     # Later migrations may add tables; the read side's must be there.
-    assert TABLES <= tables
-    assert FUNCTIONS <= functions
+    assert tables >= TABLES
+    assert functions >= FUNCTIONS
     assert revisions == set(head_revisions())
     assert await triggers_work(fresh_url) == (1, 1)
 

@@ -46,9 +46,7 @@ PASS_THROUGH = {
 COMPOSERS = {("db/keyset.py", "statements"), ("db/keyset.py", "_fill"), ("db/fields.py", "__post_init__")}
 # db/fields.py's declaration kinds: each composes statements when made, so only module level may make one.
 DECLARATIONS = {
-    node.name
-    for node in ast.parse((ROOT / "db" / "fields.py").read_text()).body
-    if isinstance(node, ast.ClassDef)
+    node.name for node in ast.parse((ROOT / "db" / "fields.py").read_text()).body if isinstance(node, ast.ClassDef)
 }
 SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|WHERE|FROM|ORDER BY|VALUES)\b")
 

@@ -46,9 +46,9 @@ async def served(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory):
 def _classify(response: httpx.Response, title: str | None) -> str:
     body = response.json()
     codes = error_codes(body)
-    if response.status_code == 200 and not codes:
-        if title is None or body["data"]["createArticle"]["article"]["title"] == title:
-            return "ok"
+    answered = response.status_code == 200 and not codes
+    if answered and (title is None or body["data"]["createArticle"]["article"]["title"] == title):
+        return "ok"
     if codes and set(codes) == {"SERVICE_UNAVAILABLE"} and response.status_code in (200, 503):
         return "unavailable"
     return f"{response.status_code} {response.text[:300]}"

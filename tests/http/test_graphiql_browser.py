@@ -107,4 +107,4 @@ def test_graphiql_runs_the_example_query_and_sends_the_headers_set_in_its_editor
     assert not [line for line in console if "Content Security Policy" in line], console
     # Every script, style and query came from this server: nothing from a CDN.
     assert requested
-    assert all(url.startswith(demo_server.url) or url.startswith("data:") for url in requested), requested
+    assert all(url.startswith((demo_server.url, "data:")) for url in requested), requested

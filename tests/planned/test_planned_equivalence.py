@@ -230,5 +230,3 @@ async def test_a_planned_query_is_one_statement(seeded, db, settings) -> None:
     assert isinstance(data, orjson.Fragment)
     assert len(decoded(data)["articles"]["edges"]) == 40
     assert context.statements.value == 1
-
-

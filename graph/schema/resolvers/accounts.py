@@ -1,6 +1,5 @@
 """register, login, updateViewer."""
 
-
 from db import users
 from db.errors import UniqueViolation
 from graph.auth.login_limits import count_login_attempt, count_registration, forget_account_attempts
@@ -86,8 +85,9 @@ async def update_viewer(info: Info, input: UpdateViewerInput) -> UpdateViewerPay
         return UpdateViewerPayload(viewer=None, errors=checks.errors)
     if (username or email) and (taken := await users.taken_names(context.db, username, email, viewer_id)):
         return UpdateViewerPayload(viewer=None, errors=_taken(taken))
-    passwords, tokens = context.hasher_and_tokens()
-    password_hash = await passwords.hash(password) if password is not None else None
+    # Only a new password needs the hasher and a fresh token (a hand-built test Context has neither).
+    credentials = context.hasher_and_tokens() if password is not None else None
+    password_hash = await credentials[0].hash(password) if credentials and password is not None else None
     try:
         async with context.db.transaction() as tx:
             row = await users.update_user(
@@ -104,5 +104,5 @@ async def update_viewer(info: Info, input: UpdateViewerInput) -> UpdateViewerPay
     except UniqueViolation as error:
         return UpdateViewerPayload(viewer=None, errors=_taken_by_violation(error))
     context.reset_loaders()
-    token = tokens.issue(viewer_id, row["token_version"]) if password_hash else None
+    token = credentials[1].issue(viewer_id, row["token_version"]) if credentials else None
     return UpdateViewerPayload(viewer=Viewer.from_row(row), errors=[], token=token)

@@ -1,6 +1,5 @@
 """followUser, unfollowUser."""
 
-
 from db import users
 from db.errors import MissingReference
 from graph.auth.policy import require_viewer

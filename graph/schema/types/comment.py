@@ -42,9 +42,7 @@ class Comment(Node):
         return User.from_row(await info.context.loaders.user.load(self.author_key))
 
     @strawberry.field
-    async def article(
-        self, info: Info
-    ) -> Annotated["Article", strawberry.lazy("graph.schema.types.article")]:
+    async def article(self, info: Info) -> Annotated["Article", strawberry.lazy("graph.schema.types.article")]:
         from graph.schema.types.article import Article
 
         return Article.from_row(await info.context.loaders.article.load(self.article_key))
