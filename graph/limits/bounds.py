@@ -23,7 +23,6 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLInputObjectType,
     GraphQLList,
@@ -43,6 +42,7 @@ from graphql import (
 from graph.errors import BadUserInput
 from graph.limits import lengths
 from graph.limits.cost import select_operation
+from graph.limits.shape import fragments_of
 
 SEARCH_MAX = 200
 ID_MAX = 256  # a global ID is base64 of `Type:bigint`, well under this
@@ -226,7 +226,7 @@ class _Walker:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) -> None:
         self.schema = schema
         self.operation = operation
-        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.fragments = fragments_of(document)
         self.seen: set[tuple[str, str]] = set()  # (fragment, parent type): each walked once
         self.found: dict[str, list[Use]] = {}
         self.error: BadUserInput | None = None  # the first literal over its bound

@@ -31,7 +31,6 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
     GraphQLSchema,
@@ -50,6 +49,7 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
+from graph.limits.shape import fragments_of
 from graph.relay.pagination import DEFAULT_PAGE_SIZE, check_id_count, check_page_size
 
 _PER_ROW_FIELDS = frozenset({"edges", "nodes"})
@@ -115,11 +115,7 @@ class _CostWalker:
             name = definition.variable.name.value
             if name not in self.variables and definition.default_value is not None:
                 self.variables[name] = _literal(definition.default_value, {})
-        self.fragments = {
-            definition.name.value: definition
-            for definition in document.definitions
-            if isinstance(definition, FragmentDefinitionNode)
-        }
+        self.fragments = fragments_of(document)
         self.memo: dict[tuple[str, int | None], int] = {}
         self.in_progress: set[str] = set()
         self.reads_variables = False  # whether a size came from a variable

@@ -71,6 +71,15 @@ class Limits:
         )
 
 
+def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    """A document's fragments by name: what every walk over it (depth, fields, cost, bounds) looks spreads up in."""
+    return {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+
+
 def exceeded(limit: str, value: int | None, maximum: int) -> QueryTooComplex:
     """The error for one limit: extensions `limit`, `<limit>` (when known) and `max<Limit>`."""
     extensions: dict[str, Any] = {"limit": limit, f"max{limit[0].upper()}{limit[1:]}": maximum}
@@ -130,11 +139,7 @@ def document_depth(document: DocumentNode) -> int:
     would otherwise take exponential time). A fragment cycle counts as
     depth 0 here; graphql-core's NoFragmentCycles rule refuses it next.
     """
-    fragments = {
-        definition.name.value: definition
-        for definition in document.definitions
-        if isinstance(definition, FragmentDefinitionNode)
-    }
+    fragments = fragments_of(document)
     memo: dict[str, int] = {}
     in_progress: set[str] = set()
 
@@ -188,11 +193,7 @@ def field_counts(document: DocumentNode, max_fields: int) -> tuple[int, int | No
     another twice, ten levels deep, costs no more than the limit; the field
     count is None then.
     """
-    fragments = {
-        definition.name.value: definition
-        for definition in document.definitions
-        if isinstance(definition, FragmentDefinitionNode)
-    }
+    fragments = fragments_of(document)
     seen = 0
 
     def collect(
