@@ -86,8 +86,10 @@ async def update_viewer(info: Info, input: UpdateViewerInput) -> UpdateViewerPay
     if (username or email) and (taken := await users.taken_names(context.db, username, email, viewer_id)):
         return UpdateViewerPayload(viewer=None, errors=_taken(taken))
     # Only a new password needs the hasher and a fresh token (a hand-built test Context has neither).
-    credentials = context.hasher_and_tokens() if password is not None else None
-    password_hash = await credentials[0].hash(password) if credentials and password is not None else None
+    credentials, password_hash = None, None
+    if password is not None:
+        credentials = context.hasher_and_tokens()
+        password_hash = await credentials[0].hash(password)
     try:
         async with context.db.transaction() as tx:
             row = await users.update_user(
