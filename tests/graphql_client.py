@@ -76,7 +76,11 @@ class Executor:
         tokens = Tokens(signing_secret(self.settings), self.settings.jwt_lifetime_seconds)
         context = Context(db=self.db, settings=self.settings, viewer=viewer, passwords=Passwords(), tokens=tokens)
         if self.planned is not None:
-            data = await self.planned.answer(query, None, variables, context)
+            from graph.planned.mutations import WithErrors
+
+            data = await self.planned.answer(query, None, variables, context, writes=True)
+            if isinstance(data, WithErrors):
+                return Executed(orjson.loads(orjson.dumps(data.data)), data.errors, context.statements.value)
             if data is not None:
                 return Executed(orjson.loads(orjson.dumps(data)), [], context.statements.value)
         result = await schema.execute(query, variable_values=variables, context_value=context)

@@ -24,7 +24,7 @@ from graphql.execution.values import VariableValues
 from graph.planned.arguments import Fallback
 from graph.planned.conditions import condition_variables
 from graph.planned.json_sql import NotCompilable, keyed_statement, serves
-from graph.planned.payloads import wants_reads
+from graph.planned.payloads import reads_for
 from graph.planned.plan import NotPlannable, build_event_plan, build_plan
 from graph.schema.build import schema
 
@@ -50,8 +50,11 @@ def reason(query: str, operation_name: str | None) -> str:
         plan = build_plan(schema._schema, operation, fragments, serves, variables)
     except NotPlannable as declined:
         return f"not plannable: {declined}"
-    if operation.operation.value == "mutation" and not wants_reads(plan):
-        return "a mutation whose write's own rows answer its payload: nothing to plan"
+    if operation.operation.value == "mutation":
+        try:
+            reads_for(plan, None, variables)
+        except (NotCompilable, Fallback) as declined:
+            return f"payload not one statement: {declined}"
     return "plannable: the planned path was off, or fell back when run"
 
 

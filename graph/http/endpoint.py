@@ -39,6 +39,7 @@ from graph.http.state import app_state
 from graph.limits.shape import QueryTooComplex, check_length
 from graph.observability.observation import current_observation
 from graph.observability.request_ids import new_request_id
+from graph.planned.mutations import WithErrors
 from graph.schema.build import schema
 from graph.schema.error_codes import UNAVAILABLE_MESSAGE
 
@@ -172,12 +173,14 @@ async def _execute(
         return _unavailable(graphql_response_json)
     planned = state["planned"]
     if planned is not None and query:
-        data = await planned.answer(query, params.operation_name, params.variables, context)
+        data = await planned.answer(query, params.operation_name, params.variables, context, writes=method == "POST")
         if data is not None:
             observation = current_observation.get()
             if observation is not None:
                 observation.context = context
                 observation.operation_name = planned.operation_name(query, params.operation_name)
+            if isinstance(data, WithErrors):
+                return {"errors": data.errors, "data": data.data}, 200, False
             return {"data": data}, 200, context.viewer is None
     allowed = {OperationType.QUERY} if method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
     try:

@@ -39,6 +39,7 @@ from graph.http.ws_observe import OperationWatch, record
 from graph.limits.extension import limits_of, parse_within
 from graph.observability.metrics import count_path
 from graph.observability.paths import REFUSED
+from graph.planned.mutations import WithErrors
 from graph.schema.context import Context
 from graph.schema.error_codes import assign_codes
 from graph.settings import Settings
@@ -140,11 +141,14 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         planned = hub.planned if hub is not None else None
         if planned is None:
             return False
-        data = await planned.answer(operation.query, operation.operation_name, operation.variables, context)
+        data = await planned.answer(
+            operation.query, operation.operation_name, operation.variables, context, writes=True
+        )
         if data is None:
             return False
         watch.results += 1
-        await operation.send_operation_message({"id": operation.id, "type": "next", "payload": {"data": data}})
+        payload = {"errors": data.errors, "data": data.data} if isinstance(data, WithErrors) else {"data": data}
+        await operation.send_operation_message({"id": operation.id, "type": "next", "payload": payload})
         return True
 
     async def _handle_pre_execution_error(self, operation: Any, result: Any) -> None:

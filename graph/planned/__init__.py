@@ -1,10 +1,10 @@
 """The planned execution path: queries the planner understands skip per-field resolution.
 
-`PlannedExecution.answer` gives a query's `data` or returns None, and the
-caller then runs the general (Strawberry, DataLoader) path. For a mutation
-it always returns None, and leaves on the context the statements that will
-answer its payload's objects once the general path has written
-(graph/planned/payloads.py). It returns None for anything it does not plan
+`PlannedExecution.answer` gives an operation's `data` or returns None, and
+the caller then runs the general (Strawberry, DataLoader) path. A mutation
+is written by its fields' own resolvers and its payload answered by the
+planner (graph/planned/mutations.py), when the caller allows writes (a
+POST or a WebSocket, never a GET). It returns None for anything it does not plan
 (subscriptions, documents that do
 not validate, variables that do not coerce, an ID that does not decode, a
 bad token)
@@ -30,7 +30,8 @@ from graph.planned.arguments import Fallback
 from graph.planned.conditions import Variants, condition_variables
 from graph.planned.events import EventPlans, EventRead
 from graph.planned.json_sql import NotCompilable, serves, statement_for
-from graph.planned.payloads import PayloadReads, reads_for, wants_reads
+from graph.planned.mutations import Mutations, WithErrors
+from graph.planned.payloads import reads_for
 from graph.planned.plan import NotPlannable, Plan, build_plan
 from graph.planned.variables import coerce_variables
 
@@ -42,10 +43,11 @@ UNPLANNABLE = object()
 class PlannedExecution:
     def __init__(self, schema: Any, maxsize: int = 1024) -> None:
         self._schema = schema._schema  # graphql-core's schema under Strawberry's
-        self.answered: Counter[str] = Counter()  # PLANNED queries, and mutation "payload" statements prepared
+        self.answered: Counter[str] = Counter()  # operations answered, by PLANNED
         self._plans: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self._maxsize = maxsize
         self._events = EventPlans(self._schema)  # subscriptions' plans (graph/planned/events.py)
+        self._mutations = Mutations(schema)
 
     def plan_for(
         self, query: str, operation_name: str | None, document: DocumentNode | None = None
@@ -107,22 +109,6 @@ class PlannedExecution:
             log.debug("not planned: %s", reason)
             return None
 
-    def _prepare_payloads(self, plan: Plan, context: Any, variables: Any) -> None:
-        """The payload statements of a mutation the general path is about to run, left on its context."""
-        if not wants_reads(plan):
-            return
-        try:
-            reads = reads_for(plan, context.viewer_id, variables)
-        except (NotCompilable, Fallback) as reason:
-            log.debug("payload not planned: %s", reason)
-            return
-        if reads is not None:
-            context.payload_reads = PayloadReads(context.db, context.viewer_id, variables, reads)
-            self.answered["payload"] += 1
-            # The write is the resolvers', but what the client reads back is the planner's one statement.
-            context.answered_by = PLANNED
-            context.operation_type = plan.operation.operation.value
-
     def _answered(self, plan: Plan, context: Any) -> None:
         """The one place the planner says it answered (metrics and the log line read `context.answered_by`)."""
         self.answered[PLANNED] += 1
@@ -130,9 +116,20 @@ class PlannedExecution:
         context.operation_type = plan.operation.operation.value
 
     async def answer(
-        self, query: str, operation_name: str | None, variables: dict[str, Any] | None, context: Any
-    ) -> dict[str, Any] | orjson.Fragment | None:
-        """The operation's `data` (a dict, or JSON text built by PostgreSQL), or None: the general path answers."""
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        context: Any,
+        *,
+        writes: bool = False,
+    ) -> dict[str, Any] | orjson.Fragment | WithErrors | None:
+        """The operation's `data` (a dict, or JSON text built by PostgreSQL), or None: the general path answers.
+
+        `writes`: whether a mutation may run here (False for a GET, whose
+        mutation the general path refuses with 405). A mutation whose field
+        raised answers `WithErrors`.
+        """
         if context.auth_error is not None:
             return None
         document = document_within_limits(self._schema, query, operation_name, variables, limits_of(context))
@@ -142,8 +139,8 @@ class PlannedExecution:
         if plan is None:
             return None
         mutation = plan.operation.operation == OperationType.MUTATION
-        if mutation and isinstance(plan, Plan) and not wants_reads(plan):
-            return None  # the write's own statements answer the payload: nothing to plan
+        if mutation and not writes:
+            return None
         coerced = coerce_variables(self._schema, plan, variables or {})
         if isinstance(coerced, list):  # variables that do not coerce: the general path words the errors
             return None
@@ -152,8 +149,7 @@ class PlannedExecution:
             if plan is None:
                 return None
         if mutation:
-            self._prepare_payloads(plan, context, coerced)
-            return None
+            return await self._write(plan, context, coerced)
         token = statement_count.set(context.statements)
         try:
             built = statement_for(plan, context.viewer_id, coerced)
@@ -172,3 +168,17 @@ class PlannedExecution:
             return None
         finally:
             statement_count.reset(token)
+
+    async def _write(self, plan: Plan, context: Any, variables: Any) -> dict[str, Any] | WithErrors | None:
+        try:
+            reads = reads_for(plan, context.viewer_id, variables)  # before anything is written
+        except (NotCompilable, Fallback) as reason:
+            log.debug("mutation not planned: %s", reason)
+            return None
+        token = statement_count.set(context.statements)
+        try:
+            answer = await self._mutations.run(plan, context, variables, reads)
+        finally:
+            statement_count.reset(token)
+        self._answered(plan, context)
+        return answer

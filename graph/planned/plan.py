@@ -8,7 +8,7 @@ unknown directives make the document unplannable, and it runs on the
 general path.
 A field of an abstract type (`node`, `nodes`: the Node interface) is planned
 once per object type it may resolve to. A mutation's plan holds, per
-mutation field, only its payload's objects (graph/planned/payloads.py).
+mutation field, its payload's selection (graph/planned/mutations.py).
 """
 
 from collections.abc import Callable, Hashable
@@ -91,7 +91,7 @@ class Plan:
     # What graph/planned/json_sql.py keeps per plan: whether one built
     # statement serves every request, and the statements by whether a viewer is signed in.
     statement_reusable: bool | None = None
-    # (graph/planned/payloads.py keeps its own there too, by "wants_reads" and by (mutation, object, anonymous).)
+    # (graph/planned/payloads.py keeps its own there too, by (mutation, object, anonymous).)
     statements: dict[Hashable, Any] = field(default_factory=dict)
     # graph/planned/variables.py: the variables' signatures when all are plain scalars, False when not.
     plain_variables: Any = None
@@ -120,41 +120,58 @@ def build_plan(
 
 
 def _plan_payloads(context: _Context, root: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
-    """Per mutation field, the object fields of its payload (`comment`, `article`, `user`, `viewer`) as plans.
+    """Per mutation field, its payload's whole selection (graph/planned/mutations.py runs it).
 
-    The mutation itself and the rest of its payload (`errors`, `token`,
-    deleted IDs) stay with the general path: only the objects the write
-    touched are the planner's (graph/planned/payloads.py).
+    The payload's objects (`comment`, `article`, `user`, `viewer`) are
+    planned as any query's fields, for one statement each; the rest
+    (`errors`, `token`, deleted IDs, `__typename`) is completed from what the
+    field's resolver returned.
     """
     plans = []
     for key, nodes in _grouped(context, root, selection_set).items():
         name = nodes[0].name.value
         if name == "__typename":
+            plans.append(FieldPlan(key, name, nodes[0], None, nullable=False))
             continue
         definition = root.fields[name]
         payload = _named_type(definition.type)
         if not isinstance(payload, GraphQLObjectType):
-            continue  # a mutation returning a scalar has no object to read back
-        plan = FieldPlan(key, name, nodes[0], definition, payload.name, nullable=False)
-        merged = SelectionSetNode(selections=_selections(nodes))
-        for object_key, object_nodes in _grouped(context, payload, merged).items():
-            object_name = object_nodes[0].name.value
-            if object_name.startswith("__"):
-                continue
-            named = _named_type(payload.fields[object_name].type)
-            if not isinstance(named, GraphQLObjectType) or named.name not in PAYLOAD_OBJECTS:
-                continue  # errors, token, deleted IDs: the general path's
-            inner = SelectionSetNode(selections=_selections(object_nodes))
-            plan.children.append(
-                FieldPlan(
-                    object_key,
-                    object_name,
-                    object_nodes[0],
-                    payload.fields[object_name],
-                    named.name,
-                    _plan_selection(context, named, inner),
-                )
+            raise NotPlannable(f"{root.name}.{name} returns no payload object")
+        plan = FieldPlan(
+            key,
+            name,
+            nodes[0],
+            definition,
+            payload.name,
+            _plan_payload(context, payload, SelectionSetNode(selections=_selections(nodes))),
+            nullable=not isinstance(definition.type, GraphQLNonNull),
+        )
+        plans.append(plan)
+    return plans
+
+
+def _plan_payload(context: _Context, payload: GraphQLObjectType, selection_set: SelectionSetNode) -> list[FieldPlan]:
+    plans = []
+    for key, nodes in _grouped(context, payload, selection_set).items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            plans.append(FieldPlan(key, name, nodes[0], None, nullable=False))
+            continue
+        if name.startswith("__"):
+            raise NotPlannable(f"{payload.name}.{name}")
+        definition = payload.fields[name]
+        plan = FieldPlan(key, name, nodes[0], definition, nullable=not isinstance(definition.type, GraphQLNonNull))
+        named = _named_type(definition.type)
+        if isinstance(named, GraphQLObjectType):
+            plan.type_name = named.name
+            inner = SelectionSetNode(selections=_selections(nodes))
+            plan.children = (
+                _plan_selection(context, named, inner)
+                if named.name in PAYLOAD_OBJECTS
+                else _plan_payload(context, named, inner)  # UserError: leaves, from the resolver's value
             )
+        elif isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            raise NotPlannable(f"{payload.name}.{name} is abstract")
         plans.append(plan)
     return plans
 

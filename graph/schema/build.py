@@ -10,7 +10,6 @@ from strawberry.types import ExecutionContext
 
 from graph.limits.extension import OperationLimits
 from graph.planned.events import PlannedEventExecutor
-from graph.planned.payloads import PayloadExecutor
 from graph.realtime.executor import PerEventMemoExecutor
 from graph.schema.error_codes import assign_codes
 from graph.schema.operation_state import RequestHooks
@@ -22,8 +21,8 @@ from graph.schema.types.comment import Comment
 from graph.schema.types.user import User
 
 
-class Executor(PayloadExecutor, PlannedEventExecutor, PerEventMemoExecutor):
-    """graphql-core's executor with planned mutation payloads (only when a context carries them) and events."""
+class Executor(PlannedEventExecutor, PerEventMemoExecutor):
+    """graphql-core's executor with planned subscription events."""
 
 
 class ConduitSchema(strawberry.Schema):

@@ -54,8 +54,6 @@ class Context(BaseContext):
         # path (graph/planned) answers most queries without any.
         self.loaders = Loaders(db, self.viewer_id)
         self.statements = StatementCount()
-        # A mutation's payload statements, when the planner prepared them (graph/planned/payloads.py).
-        self.payload_reads: Any = None
         # Which path answered (graph/observability/paths.py) and the operation's type: the
         # planner sets both when it answers, graph/schema/operation_state.py otherwise.
         self.answered_by: str | None = None
@@ -80,7 +78,6 @@ class Context(BaseContext):
         operation = copy(self)
         operation.loaders = Loaders(self.db, self.viewer_id)
         operation.statements = StatementCount()
-        operation.payload_reads = None
         operation.answered_by = None
         operation.operation_type = None
         operation.events_by_path = Counter()

@@ -259,11 +259,21 @@ LEAN = {
 
 
 @pytest.mark.parametrize("name", sorted(LEAN))
-async def test_a_payload_the_write_already_holds_is_left_to_the_general_path(conn, execute_planned, name) -> None:
-    rows = await seed(conn)
-    variables = {"id": encode_id("Article", rows["article"])} if "$id" in LEAN[name] else {}
-    header = "mutation Lean($id: ID!)" if variables else "mutation Lean"
-    result = await execute_planned(f"{header} {{ {LEAN[name]} }}", variables, viewer_id=rows["reader"])
-    assert not result.errors, result.errors
-    assert result.statements == {"addComment": 2, "favoriteArticle": 1, "createArticle": 1}[name]
-    assert execute_planned.planned.answered["payload"] == 0
+async def test_a_lean_payload_is_planned_too_in_its_writes_plus_one_statement(
+    conn, execute, execute_planned, fixed_clock, name
+) -> None:
+    variables_of = {"id": encode_id("Article", 0)} if "$id" in LEAN[name] else {}
+    header = "mutation Lean($id: ID!)" if variables_of else "mutation Lean"
+    responses = []
+    for executor in (execute, execute_planned):
+        rows = await seed(conn)
+        variables = {"id": encode_id("Article", rows["article"])} if variables_of else {}
+        result = await executor(f"{header} {{ {LEAN[name]} }}", variables, viewer_id=rows["reader"])
+        responses.append((orjson.dumps({"errors": result.errors, "data": result.data}), result.statements))
+    (general, general_statements), (planned, planned_statements) = responses
+    assert planned == general
+    assert b'"errors":[]' in planned
+    writes = {"addComment": 2, "favoriteArticle": 1, "createArticle": 1}[name]
+    assert general_statements == writes  # the write returned all the general path shows
+    assert planned_statements == writes + 1
+    assert execute_planned.planned.answered["planned"] == 1
