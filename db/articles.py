@@ -158,7 +158,17 @@ UPDATE articles AS a SET
 WHERE id = $1
 RETURNING {ARTICLE_COLUMNS}
 """
-DELETE_ARTICLE = "DELETE FROM articles WHERE id = $1"
+# The cascade updates the article's tags' counters in link order; a concurrent
+# CREATE_ARTICLE locks the same tags in name order. Locking them in name order
+# first (the sub-select runs before the first row is deleted) makes both wait
+# in the same order instead of deadlocking (tests/db/test_db_layer.py races them).
+DELETE_ARTICLE = """
+WITH locked_tags AS (
+    SELECT t.id FROM tags t JOIN article_tags at ON at.tag_id = t.id WHERE at.article_id = $1
+    ORDER BY t.name FOR NO KEY UPDATE OF t
+)
+DELETE FROM articles WHERE id = $1 AND (SELECT count(*) FROM locked_tags) >= 0
+"""
 ENSURE_TAGS = "INSERT INTO tags (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING"
 ATTACH_TAGS = """
 INSERT INTO article_tags (article_id, tag_id) SELECT $1, id FROM tags WHERE name = any($2::text[])

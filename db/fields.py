@@ -250,7 +250,8 @@ class RootList:
 
     `filter` is a condition on the rows naming its parameters `{name}` for
     each of `filter_names`; unfiltered requests get statements without it,
-    so their plan is a plain index scan.
+    so their plan is a plain index scan. `total`, when given, is a query
+    answering the unfiltered count without counting (a row kept by triggers).
     """
 
     node_type: str
@@ -259,6 +260,7 @@ class RootList:
     orders: dict[Any, SortKey]
     filter: str = ""
     filter_names: tuple[str, ...] = ()
+    total: str = ""
     pages: dict[Any, dict[bool, str]] = field(init=False)
     filtered_pages: dict[Any, dict[bool, str]] = field(init=False)
     count: str = field(init=False)
@@ -290,7 +292,7 @@ class RootList:
             for name, key in self.orders.items()
         }
         object.__setattr__(self, "filtered_pages", filtered if self.filter else {})
-        object.__setattr__(self, "count", f"SELECT count(*) FROM {self.source}")
+        object.__setattr__(self, "count", self.total or f"SELECT count(*) FROM {self.source}")
         object.__setattr__(self, "filtered_count", f"SELECT count(*) FROM {self.source} WHERE {numbered}")
         rows = {False: f"{self.source} WHERE true", True: f"{self.source} WHERE {self.filter}"}
         object.__setattr__(self, "rows_sql", rows)

@@ -112,6 +112,7 @@ class Source:
     key: SortKey
     # Filter values by their placeholder (`{tag}`...), made parameters only where the text uses them.
     fills: tuple[tuple[str, Any], ...] = ()
+    total: str = ""  # a query answering the count without counting (RootList.total), for an unfiltered list
 
 
 # DateTime as Python's isoformat() of a UTC time, over a value `{v}`.
@@ -360,7 +361,8 @@ class JsonStatement:
         filtered = any(value is not None for value in values)
         fills = tuple(zip(declared.filter_names, values, strict=True)) if filtered else ()
         rows, count = declared.rows_sql[filtered], declared.count_sql[filtered]
-        source = Source(declared.node_type, declared.columns, rows, count, declared.orders[order], fills)
+        total = "" if filtered else declared.total
+        source = Source(declared.node_type, declared.columns, rows, count, declared.orders[order], fills, total)
         return self._connection(source, plan, "")
 
     def _ranked(self, plan: FieldPlan, declared: Ranked) -> str:
@@ -426,7 +428,11 @@ class JsonStatement:
                 page.aggregates.append(f"json_agg({edge} {page.in_order} AS {column}")
                 value = f"coalesce(p.{column}, '[]'::json)"
             elif child.name == "totalCount":
-                value = f"(SELECT count(*) FROM {self._filled(source.count, source).replace('{parent}', parent)})"
+                value = (
+                    f"({source.total})"
+                    if source.total
+                    else f"(SELECT count(*) FROM {self._filled(source.count, source).replace('{parent}', parent)})"
+                )
             elif child.name == "pageInfo":
                 value = self._page_info(child, page)
             else:

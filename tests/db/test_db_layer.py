@@ -366,3 +366,55 @@ def test_the_single_statement_writes_are_never_retried_as_reads():
 
     for statement in (articles.CREATE_ARTICLE, articles.FAVORITE, articles.UNFAVORITE):
         assert not _IDEMPOTENT.match(statement)
+
+
+# The number of all articles is one row (migrations/versions/2026_12_04_article_count.py).
+
+
+async def article_count(conn) -> tuple[int, int]:
+    """(the kept count, the counted one)."""
+    return await conn.fetchval("SELECT articles FROM article_count"), await conn.fetchval(
+        "SELECT count(*) FROM articles"
+    )
+
+
+async def test_the_article_count_follows_inserts_deletes_cascades_and_truncate(conn, db):
+    author = await factories.user(conn)
+    other = await factories.user(conn)
+    assert await article_count(conn) == (0, 0)
+    created = await articles.create_article(db, author["id"], "one", "One", "d", "b", ["x"])
+    assert created is not None
+    assert await articles.create_article(db, author["id"], "one", "One again", "d", "b", []) is None  # a taken slug
+    for _ in range(3):
+        await factories.article(conn, other["id"])
+    assert await article_count(conn) == (4, 4)
+    await articles.delete_article(db, created.row["id"])
+    await conn.execute("DELETE FROM users WHERE id = $1", other["id"])  # cascades to their three
+    assert await article_count(conn) == (0, 0)
+    await conn.execute(
+        "INSERT INTO articles (author_id, slug, title, description, body)"
+        " SELECT $1, 's' || g, 't', 'd', 'b' FROM generate_series(1, 50) g",
+        author["id"],
+    )
+    assert await article_count(conn) == (50, 50)
+    assert await articles.articles_count(db, ArticleFilter()) == 50
+    await conn.execute("TRUNCATE articles CASCADE")
+    assert await article_count(conn) == (0, 0)
+
+
+async def test_the_article_count_is_exact_after_concurrent_creates_and_deletes_sharing_tags(conn, db):
+    author = await factories.user(conn)
+    # "shared" gets the lower id: a delete's cascade meets the tags in another order than a create locks them.
+    kept = [await factories.article(conn, author["id"], tags=("shared", "other")) for _ in range(20)]
+
+    async def create(number: int) -> None:
+        await articles.create_article(db, author["id"], f"new-{number}", "New", "d", "b", ["shared", "other"])
+
+    async def delete(article_id: int) -> None:
+        async with db.transaction() as tx:
+            await articles.article_for_update(tx, article_id)
+            await articles.delete_article(tx, article_id)
+
+    await asyncio.gather(*(create(n) for n in range(20)), *(delete(row["id"]) for row in kept))
+    assert await article_count(conn) == (20, 20)
+    assert await conn.fetchval("SELECT articles_count FROM tags WHERE name = 'shared'") == 20
