@@ -129,7 +129,7 @@ ARTICLE_TAGS = Values("tags t", "t.id", "t.name", "article_tags at", "at.article
 VIEWER_FAVORITED = ViewerLink("favorites", "user_id", "article_id")
 VIEWER_FOLLOWS = ViewerLink("follows", "follower_id", "followee_id")
 
-# The count of all articles is one row kept by triggers (migrations/versions/2026_12_04_article_count.py).
+# The count of all articles is kept by triggers (migrations/versions/2026_12_04_article_count.py).
 ALL_ARTICLES = RootList(
     "Article",
     ARTICLE_COLUMNS,
@@ -137,7 +137,7 @@ ALL_ARTICLES = RootList(
     ORDERS,
     ARTICLE_FILTER,
     ARTICLE_FILTER_NAMES,
-    total="SELECT articles FROM article_count",
+    total="SELECT sum(articles)::bigint FROM article_count",
 )
 ALL_USERS = RootList("User", USER_COLUMNS, "users u", {None: USERS_ORDER})
 USER_BY_USERNAME = Lookup(USERS, "username", "lower({r}.username) = lower({value})")
