@@ -2,14 +2,15 @@
 
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export import SpanExporter
+from opentelemetry.trace import Tracer
 from starlette.requests import HTTPConnection
 
 from db.listener import Listener
-from db.pool import create_database
+from db.pool import Database, StatementSpan, create_database
 from db.schema_version import ensure_at_head
 from graph.auth.passwords import Passwords
 from graph.auth.tokens import Tokens, signing_secret
@@ -44,68 +45,8 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
-        tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
-        provider = tracer_provider(settings, span_exporter)
-        tracer = provider.get_tracer("graph") if provider is not None else None
-        database_url = settings.require_database_url()
-        spans = statement_spans(tracer) if tracer is not None else None
-        db = await create_database(
-            database_url,
-            min_size=settings.pool_min_size,
-            max_size=settings.pool_max_size,
-            acquire_timeout=settings.pool_acquire_timeout,
-            command_timeout=settings.command_timeout,
-            statement_cache_size=settings.statement_cache_size,
-            statement_timeout=settings.server_statement_timeout,
-            statement_span=spans,
-        )
-        planned = PlannedExecution(schema) if settings.planned_execution else None
-        hub = EventHub(settings.subscription_buffer, planned)
-        path_counts = PathCounts(settings.planned_execution) if settings.path_counts_report is not None else None
-        listener = Listener(
-            settings.listener_database_url or database_url,
-            hub.publish,
-            backoff_initial=settings.listener_reconnect_delay,
-        )
-        replicas = None
-        try:
-            await ensure_at_head(db)
-            replicas = await open_replicas(settings, db, spans)
-            await listener.start()
-            # Everything built so far (schema, app, pool) lives as long as the
-            # process: move it out of the collector's sight, so the collections
-            # each request's garbage triggers stay cheap.
-            gc.collect()
-            gc.freeze()
-            app.state.listener = listener  # tests terminate its backend to simulate a lost connection
-            async with pool_sampling(db), replica_checks(replicas, metrics=settings.metrics):
-                yield {
-                    "db": db,
-                    "replicas": replicas,
-                    "settings": settings,
-                    "passwords": Passwords(),
-                    "tokens": tokens,
-                    "persisted_queries": PersistedQueries(db, settings.persisted_queries),
-                    "events": hub,
-                    "tracer": tracer,
-                    "planned": planned,
-                    # Read once, like the rest of this state: every request used to rebuild them.
-                    "limits": Limits.from_settings(settings),
-                    "path_counts": path_counts,
-                    "request_context": context_for,
-                }
-        finally:
-            # Subscriptions end first (their last loads still need the pool),
-            # then the listener, then the pool.
-            hub.close()
-            await listener.close()
-            if replicas is not None:
-                await replicas.close()
-            await db.close()
-            if provider is not None:
-                provider.shutdown()
-            if path_counts is not None and settings.path_counts_report is not None:
-                path_counts.append_to(settings.path_counts_report)
+        async with AsyncExitStack() as teardown:
+            yield await _open_state(settings, span_exporter, teardown)
 
     async def websocket_context(connection: HTTPConnection) -> Context:  # FastAPI passes the WebSocket
         context = await context_for(connection)
@@ -134,3 +75,98 @@ def create_app(settings: Settings | None = None, *, span_exporter: SpanExporter 
     app.include_router(landing_router())
     mount_rest(app)  # the RealWorld REST API under /api, on the same state (graph/rest)
     return app
+
+
+async def _open_state(settings: Settings, span_exporter: SpanExporter | None, teardown: AsyncExitStack) -> AppState:
+    """Everything built once for the process; each part's teardown goes on `teardown` as it is set up.
+
+    So teardown runs in reverse: the background tasks stop, the subscriptions
+    end (their last loads still need the pool), then the listener, the
+    replicas, the pool, the tracer, and last the path counts are written. A
+    start that fails part way tears down what it had set up.
+    """
+    tokens = Tokens(signing_secret(settings), settings.jwt_lifetime_seconds)
+    path_counts = _path_counts(settings, teardown)
+    tracer = _tracer(settings, span_exporter, teardown)
+    spans = statement_spans(tracer) if tracer is not None else None
+    db = await _open_database(settings, spans, teardown)
+    replicas = await open_replicas(settings, db, spans)
+    if replicas is not None:
+        teardown.push_async_callback(replicas.close)
+    planned = PlannedExecution(schema) if settings.planned_execution else None
+    hub = await _open_events(settings, planned, teardown)
+    # Everything built so far (schema, app, pool) lives as long as the process:
+    # move it out of the collector's sight, so the collections each request's
+    # garbage triggers stay cheap.
+    gc.collect()
+    gc.freeze()
+    await teardown.enter_async_context(pool_sampling(db))
+    await teardown.enter_async_context(replica_checks(replicas, metrics=settings.metrics))
+    return {
+        "db": db,
+        "replicas": replicas,
+        "settings": settings,
+        "passwords": Passwords(),
+        "tokens": tokens,
+        "persisted_queries": PersistedQueries(db, settings.persisted_queries),
+        "events": hub,
+        "tracer": tracer,
+        "planned": planned,
+        # Read once, like the rest of this state: every request used to rebuild them.
+        "limits": Limits.from_settings(settings),
+        "path_counts": path_counts,
+        "request_context": context_for,
+    }
+
+
+def _path_counts(settings: Settings, teardown: AsyncExitStack) -> PathCounts | None:
+    """With PATH_COUNTS_REPORT: the counts, appended to its file when the process ends."""
+    if settings.path_counts_report is None:
+        return None
+    path_counts = PathCounts(settings.planned_execution)
+    teardown.callback(path_counts.append_to, settings.path_counts_report)
+    return path_counts
+
+
+def _tracer(settings: Settings, span_exporter: SpanExporter | None, teardown: AsyncExitStack) -> Tracer | None:
+    """With TRACING on: the tracer, its provider shut down (its last spans exported) at the end."""
+    provider = tracer_provider(settings, span_exporter)
+    if provider is None:
+        return None
+    teardown.callback(provider.shutdown)
+    return provider.get_tracer("graph")
+
+
+async def _open_database(settings: Settings, spans: StatementSpan | None, teardown: AsyncExitStack) -> Database:
+    """The pool, on a schema at the migrations' head (else the start fails, the pool closed)."""
+    db = await create_database(
+        settings.require_database_url(),
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        acquire_timeout=settings.pool_acquire_timeout,
+        command_timeout=settings.command_timeout,
+        statement_cache_size=settings.statement_cache_size,
+        statement_timeout=settings.server_statement_timeout,
+        statement_span=spans,
+    )
+    teardown.push_async_callback(db.close)
+    await ensure_at_head(db)
+    return db
+
+
+async def _open_events(settings: Settings, planned: PlannedExecution | None, teardown: AsyncExitStack) -> EventHub:
+    """The subscriptions' hub, fed by a listener on the database's change events.
+
+    The hub's close goes on `teardown` once the listener is up, so it runs
+    first: the subscriptions end while the pool still serves their last loads.
+    """
+    hub = EventHub(settings.subscription_buffer, planned)
+    listener = Listener(
+        settings.listener_database_url or settings.require_database_url(),
+        hub.publish,
+        backoff_initial=settings.listener_reconnect_delay,
+    )
+    teardown.push_async_callback(listener.close)
+    await listener.start()
+    teardown.callback(hub.close)
+    return hub

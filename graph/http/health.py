@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from db.errors import DatabaseUnavailable
 from db.replicas import UP, Replicas
 from db.schema_version import DatabaseBehindHead, ensure_at_head
+from graph.http.state import app_state
 
 
 def router() -> APIRouter:
@@ -30,10 +31,11 @@ def router() -> APIRouter:
 
     @routes.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> JSONResponse:
-        replicas = request.scope["state"].get("replicas")
+        state = app_state(request)
+        replicas = state["replicas"]
         pools = {} if replicas is None else {"pools": pool_states(replicas)}
         try:
-            await ensure_at_head(request.state.db)
+            await ensure_at_head(state["db"])
         except DatabaseUnavailable as error:
             if replicas is not None and any(member.state == UP for member in replicas.replicas):
                 reason = "the primary does not answer: writes get SERVICE_UNAVAILABLE, replicas serve reads"

@@ -25,6 +25,7 @@ nothing runs twice that could change anything.
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from graphql import GraphQLError, get_operation_ast
@@ -33,6 +34,7 @@ from db.pool import Database
 from db.replicas import Replicas, parse_position
 from graph.http.headers import Headers
 from graph.http.params import RequestError
+from graph.http.responses import Outcome
 from graph.limits.extension import parse_within
 from graph.limits.shape import Limits
 
@@ -43,7 +45,6 @@ MALFORMED = (
     "(like 0/16B3748); send it back unchanged."
 )
 
-Outcome = tuple[dict[str, Any], int, bool]  # the endpoint's (body, status, shared cache may keep it)
 Execute = Callable[[Database], Awaitable[Outcome]]
 
 
@@ -87,24 +88,24 @@ def read_after(headers: Headers) -> int | None:
 async def run_routed(replicas: Replicas, kind: str | None, headers: Headers, execute: Execute) -> Outcome:
     """`execute` on the pool this operation belongs on. DatabaseUnavailable: a write with the primary down."""
     if kind == "mutation":
-        body, status, public = await execute(replicas.for_write())
-        if "SERVICE_UNAVAILABLE" not in _codes(body):
+        outcome = await execute(replicas.for_write())
+        if "SERVICE_UNAVAILABLE" not in _codes(outcome.body):
             wal_position = await replicas.commit_position()
             if wal_position is not None:
-                body["extensions"] = {**body.get("extensions", {}), EXTENSION: wal_position}
-        return body, status, public
+                outcome.body["extensions"] = {**outcome.body.get("extensions", {}), EXTENSION: wal_position}
+        return outcome
     position = read_after(headers)
     db = replicas.cached_read(position) or await replicas.for_read(position)
-    body, status, public = await execute(db)
-    if "errors" in body and replicas.is_replica(db):
-        codes = _codes(body)
+    outcome = await execute(db)
+    if "errors" in outcome.body and replicas.is_replica(db):
+        codes = _codes(outcome.body)
         if "SERVICE_UNAVAILABLE" in codes:
             replicas.failed(db, "a read met a connection error")
-            body, status, public = await execute(await replicas.for_read(position))
+            outcome = await execute(await replicas.for_read(position))
         elif "UNAUTHENTICATED" in codes and "authorization" in headers and replicas.primary.state == "up":
-            body, status, public = await execute(replicas.primary.db)
+            outcome = await execute(replicas.primary.db)
     # A read that asks for a position is this viewer's: no shared cache keeps it for others.
-    return body, status, public and position is None
+    return outcome if position is None else replace(outcome, public=False)
 
 
 def _codes(body: dict[str, Any]) -> list[str | None]:

@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -16,6 +17,15 @@ JSON = "application/json"
 REQUEST_ERROR_CODES = frozenset(
     {"GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "BAD_USER_INPUT", "BAD_REQUEST", "QUERY_TOO_COMPLEX"}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One operation's answer before it is a response: what the log line, the replica routing and the caching read."""
+
+    body: dict[str, Any]
+    status: int = 200
+    public: bool = False  # a shared cache may keep it (a GET's answer for anybody)
 
 
 def negotiate(accept: str) -> str:

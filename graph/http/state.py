@@ -1,44 +1,19 @@
-"""The lifespan's state, one typed shape: what graph/app.py builds once and every request reads.
+"""The lifespan's state as the GraphQL door reads it: the shared shape and the door's own persisted queries.
 
-Starlette copies the dict the lifespan yields into each connection's
-`scope["state"]`, typed as Any; `app_state` is the one place that reads it,
-so every read below it is checked against `AppState`.
+The keys both doors read are declared once, in graph/schema/lifespan_state.py
+(the REST door may not import this package); `app_state` is the one place
+this door reads the state, so every read below it is checked against
+`AppState`.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import TypedDict
-
-from opentelemetry.trace import Tracer
 from starlette.requests import HTTPConnection
 
-from db.pool import Database
-from db.replicas import Replicas
-from graph.auth.passwords import Passwords
-from graph.auth.tokens import Tokens
 from graph.http.persisted import PersistedQueries
-from graph.limits.shape import Limits
-from graph.observability.paths import PathCounts
-from graph.planned import PlannedExecution
-from graph.realtime.hub import EventHub
-from graph.schema.context import Context
-from graph.settings import Settings
+from graph.schema.lifespan_state import LifespanState
 
 
-class AppState(TypedDict):
-    db: Database
-    replicas: Replicas | None  # REPLICA_DATABASE_URLS: queries read there (graph/http/replica_routing.py)
-    settings: Settings
-    passwords: Passwords
-    tokens: Tokens
+class AppState(LifespanState):
     persisted_queries: PersistedQueries
-    tracer: Tracer | None  # None when TRACING is off
-    events: EventHub
-    planned: PlannedExecution | None  # None when PLANNED_EXECUTION is off
-    limits: Limits
-    path_counts: PathCounts | None  # None unless PATH_COUNTS_REPORT names a file
-    # How a request's Context is built, for the REST routers (graph/rest/dependencies.py): the same
-    # function the GraphQL endpoints call, handed over here because the two doors never import each other.
-    request_context: Callable[[HTTPConnection], Awaitable[Context]]
 
 
 def app_state(connection: HTTPConnection) -> AppState:

@@ -18,6 +18,7 @@ from typing import Any
 
 from graphql import GraphQLError, get_operation_ast
 
+from graph.http.state import app_state
 from graph.limits.extension import limits_of, parse_within
 from graph.observability import metrics
 from graph.observability.logs import RecordTemplate
@@ -55,8 +56,7 @@ def record(context: Any, operation: Any, watch: OperationWatch) -> None:
     path = REFUSED if watch.refused else context.answered_by or REFUSED
     operation_type = context.operation_type or "unknown"
     name = _name(operation, context)
-    state = context.request.scope["state"] if context.request is not None else {}
-    path_counts = state.get("path_counts")
+    path_counts = app_state(context.request)["path_counts"] if context.request is not None else None
     if path_counts is not None:
         path_counts.add(path, operation_type, name, operation.query, not watch.codes and not watch.refused)
         for event_path, count in context.events_by_path.items():

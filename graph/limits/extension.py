@@ -37,11 +37,10 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from graph.errors import BadUserInput
 from graph.limits.bounds import Uses, argument_uses
 from graph.limits.cost import operation_cost, static_cost
-from graph.limits.shape import Limits, check_length, exceeded, shape_errors
+from graph.limits.shape import Limits, check_length, exceeded, limits_for, shape_errors
 
 CACHE_SIZE = 1024
 SPECIFIED_RULES = tuple(specified_rules)
-DEFAULT_LIMITS = Limits()
 _SUGGESTION = re.compile(r"\s*Did you mean .*?\?\s*$", re.S)
 # graphql-core's parser refuses documents nested past its own bound with this message.
 _TOO_DEEP = "nested too deeply"
@@ -56,11 +55,8 @@ def _operation_count(document: DocumentNode) -> int:
 
 
 def limits_of(context: Any) -> Limits:
-    limits: Limits | None = getattr(context, "limits", None)  # a Context holds its app's, built once at startup
-    if limits is not None:
-        return limits
-    settings = getattr(context, "settings", None)
-    return Limits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
+    """The limits of whatever context an operation runs with: a Context's own, else limits_for's fallback."""
+    return limits_for(getattr(context, "settings", None), getattr(context, "limits", None))
 
 
 @lru_cache(maxsize=CACHE_SIZE)

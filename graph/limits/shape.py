@@ -71,6 +71,22 @@ class Limits:
         )
 
 
+DEFAULT_LIMITS = Limits()
+
+
+def limits_for(settings: "Settings | None", limits: Limits | None = None) -> Limits:
+    """The limits an operation meets: `limits` when given, else those of `settings`, else the defaults.
+
+    The app builds its limits once at startup and hands them to each
+    Context; a Context built without them (a test's, a script's) and a
+    context that is no Context at all fall back here, the one place that
+    decides how.
+    """
+    if limits is not None:
+        return limits
+    return Limits.from_settings(settings) if settings is not None else DEFAULT_LIMITS
+
+
 def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     """A document's fragments by name: what every walk over it (depth, fields, cost, bounds) looks spreads up in."""
     return {

@@ -6,9 +6,12 @@ its row. Decoding checks both, so a cursor from one list cannot page another.
 
 import base64
 import binascii
-from dataclasses import dataclass
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from graphql import Node
@@ -29,6 +32,41 @@ class PageArgs:
     after: str | None = None
     last: int | None = None
     before: str | None = None
+
+
+# The four as a resolver's parameters, in PageArgs' order: what the schema shows.
+_PAGE_PARAMETERS = tuple(
+    inspect.Parameter(field.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=field.default, annotation=field.type)
+    for field in fields(PageArgs)
+)
+
+R = TypeVar("R")
+
+
+def paged(resolver: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+    """A connection field's resolver taking `page: PageArgs`, shown to GraphQL as `first, after, last, before`.
+
+    Strawberry reads a field's arguments from its resolver's signature, so
+    the returned resolver's signature has the four parameters where `page`
+    was, and it gathers them into one PageArgs for `resolver`. Every
+    connection field takes its Relay arguments from here: declared once.
+    """
+    signature = inspect.signature(resolver)
+    parameters = list(signature.parameters.values())
+    at = [parameter.name for parameter in parameters].index("page")
+    shown = signature.replace(parameters=[*parameters[:at], *_PAGE_PARAMETERS, *parameters[at + 1 :]])
+
+    @functools.wraps(resolver)
+    async def with_page(*args: Any, **kwargs: Any) -> R:
+        page = PageArgs(**{p.name: kwargs.pop(p.name) for p in _PAGE_PARAMETERS if p.name in kwargs})
+        return await resolver(*args, page=page, **kwargs)
+
+    with_page.__signature__ = shown  # type: ignore[attr-defined]  # inspect.signature (and so Strawberry) reads it
+    with_page.__annotations__ = {
+        **{name: p.annotation for name, p in shown.parameters.items() if p.annotation is not p.empty},
+        "return": shown.return_annotation,
+    }
+    return with_page
 
 
 def _encode_value(value: Any) -> Any:

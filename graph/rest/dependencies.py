@@ -1,7 +1,7 @@
 """What a REST handler needs from the lifespan, as typed dependencies: no globals, one way in.
 
 The lifespan (graph/app.py) yields its state; Starlette hands it to each
-request as `request.state`. `DatabaseDep` is the pool's `Database`,
+request, read here as graph/schema/lifespan_state.py types it. `DatabaseDep` is the pool's `Database`,
 `ContextDep` the same per-request `Context` the GraphQL resolvers get (built
 by graph/http/request_context.py's `context_for`, which the lifespan hands
 over as `request_context`: the two doors never import each other), so the
@@ -27,15 +27,15 @@ from graph.auth.policy import require_viewer
 from graph.auth.tokens import Tokens, bearer_token
 from graph.errors import Unauthenticated
 from graph.schema.context import Context
+from graph.schema.lifespan_state import lifespan_state
 
 
 async def _database(request: Request) -> Database:
-    db: Database = request.state.db
-    return db
+    return lifespan_state(request)["db"]
 
 
 async def _context(request: Request) -> Context:
-    context: Context = await request.scope["state"]["request_context"](request)
+    context = await lifespan_state(request)["request_context"](request)
     if context.auth_error is not None:
         raise context.auth_error
     return context
@@ -54,13 +54,11 @@ async def _token(request: Request) -> str:
 
 
 async def _passwords(request: Request) -> Passwords:
-    passwords: Passwords = request.state.passwords
-    return passwords
+    return lifespan_state(request)["passwords"]
 
 
 async def _tokens(request: Request) -> Tokens:
-    tokens: Tokens = request.state.tokens
-    return tokens
+    return lifespan_state(request)["tokens"]
 
 
 DatabaseDep = Annotated[Database, Depends(_database)]

@@ -31,6 +31,7 @@ from db.pool import StatementCount, statement_count
 from graph.observability.logs import RecordTemplate
 from graph.observability.request_ids import new_request_id
 from graph.rest.errors import as_rest_error, error_response
+from graph.schema.lifespan_state import LifespanState, lifespan_state
 
 log = logging.getLogger("graph.request")
 # Records copied from the first, as the GraphQL line's are (graph/observability/logs.py says why).
@@ -82,7 +83,7 @@ class RestRoute(APIRoute):
 
         async def observed(request: Request) -> Response:
             started = time.perf_counter()
-            state = request.scope["state"]
+            state = lifespan_state(request)
             request_id = (request.headers.get("x-request-id") or new_request_id())[:128]
             tracer = state["tracer"]
             span_scope = tracer.start_as_current_span(f"rest {operation}") if tracer is not None else nullcontext()
@@ -102,7 +103,7 @@ class RestRoute(APIRoute):
 
 
 def _record(
-    state: dict[str, Any],
+    state: LifespanState,
     request: Request,
     operation: str,
     request_id: str,

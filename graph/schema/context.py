@@ -10,7 +10,7 @@ from strawberry.fastapi import BaseContext
 from db.pool import Database, StatementCount
 from graph.auth.viewer import ViewerIdentity
 from graph.errors import CodedError
-from graph.limits.shape import Limits
+from graph.limits.shape import Limits, limits_for
 from graph.observability.request_ids import new_request_id
 from graph.schema.loaders import Loaders
 from graph.settings import Settings
@@ -48,8 +48,8 @@ class Context(BaseContext):
         self.request_id = request_id or new_request_id()
         self.client_address = client_address  # for per-address limits (graph/http/client_address.py)
         self.events = events
-        # The operation limits (graph/limits/shape.py): the app's, built once at startup, or else from these settings.
-        self.limits = limits if limits is not None else Limits.from_settings(settings)
+        # The operation limits: the app's, built once at startup, or limits_for's fallback (graph/limits/shape.py).
+        self.limits = limits_for(settings, limits)
         # Each loader is built on first use (graph/schema/loaders.py): the planned
         # path (graph/planned) answers most queries without any.
         self.loaders = Loaders(db, self.viewer_id)

@@ -12,7 +12,8 @@ import pytest
 from graphql import get_introspection_query
 
 from graph.http.graphiql import EXAMPLE_QUERY
-from graph.limits.shape import Limits
+from graph.limits.extension import limits_of
+from graph.limits.shape import DEFAULT_LIMITS, Limits, limits_for
 from tests import factories
 from tests.apps import client_with
 from tests.graphql_client import Executor
@@ -281,6 +282,15 @@ async def test_limits_are_settings(execute):
     shallow = Executor(execute.db, _settings(execute, max_query_depth=3))
     assert (await shallow("{ users { edges { cursor } } }")).errors == []
     assert extensions_of(await shallow("{ users { edges { node { username } } } }"))["maxDepth"] == 3
+
+
+def test_the_app_s_limits_win_then_the_settings_then_the_defaults(settings):
+    """One place decides the fallback: a Context's and the extension's alike."""
+    built = Limits(max_depth=4)
+    assert limits_for(settings, built) is built
+    assert limits_for(settings) == Limits.from_settings(settings)
+    assert limits_for(None) is DEFAULT_LIMITS
+    assert limits_of(object()) is DEFAULT_LIMITS
 
 
 async def test_realistic_operations_pass_every_limit(execute):

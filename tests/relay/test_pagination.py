@@ -1,6 +1,7 @@
 """Cursors and the Relay arguments, checked before any SQL runs."""
 
 import base64
+import inspect
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
@@ -13,7 +14,15 @@ from db.comments import COMMENTS_ORDER
 from db.keyset import SortKey, Window
 from db.users import FOLLOWERS_ORDER, USERS_ORDER
 from graph.errors import BadUserInput
-from graph.relay.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs, decode_cursor, encode_cursor, window_for
+from graph.relay.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    PageArgs,
+    decode_cursor,
+    encode_cursor,
+    paged,
+    window_for,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -295,3 +304,29 @@ def test_any_relay_arguments_give_a_window_or_bad_user_input(first, after, last,
         return
     assert 0 <= window.limit <= MAX_PAGE_SIZE
     assert window.backward == (last is not None or (first is None and before is not None))
+
+
+async def _resolver(self, info, page: PageArgs, filter: str | None = None) -> tuple[PageArgs, str | None]:
+    return page, filter
+
+
+async def test_a_paged_resolver_shows_the_four_arguments_where_page_was_and_gets_them_as_one():
+    """What Strawberry reads (the signature) has the four in PageArgs' order; the resolver gets one PageArgs."""
+    resolver = paged(_resolver)
+    shown = inspect.signature(resolver).parameters
+    assert list(shown) == ["self", "info", "first", "after", "last", "before", "filter"]
+    assert [(shown[name].annotation, shown[name].default) for name in ("first", "after")] == [
+        (int | None, None),
+        (str | None, None),
+    ]
+    assert await resolver(None, info=None, first=2, after="c", last=None, before=None, filter="f") == (
+        PageArgs(first=2, after="c"),
+        "f",
+    )
+
+
+def test_a_resolver_without_a_page_parameter_is_refused_when_declared():
+    async def no_page(self, info) -> None: ...
+
+    with pytest.raises(ValueError):
+        paged(no_page)

@@ -7,8 +7,9 @@ import strawberry
 from db import articles, tags, users
 from db.articles import ORDERS
 from db.articles import ArticleOrder as DbArticleOrder
+from db.catalog import POPULAR_TAGS
 from db.users import USERS_ORDER
-from graph.relay.pagination import PageArgs, PageResult, check_id_count, check_page_size, window_for
+from graph.relay.pagination import PageArgs, PageResult, check_id_count, check_page_size, paged, window_for
 from graph.schema.context import Info
 from graph.schema.resolvers.nodes import load_node
 from graph.schema.types.article import Article, ArticleFilter, ArticleOrder
@@ -55,51 +56,44 @@ class Query:
         return Article.from_row(row)
 
     @strawberry.field(description="Ties in the order are broken by the newest ID first (oldest for OLDEST).")
+    @paged
     async def articles(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        page: PageArgs,
         filter: ArticleFilter | None = None,
         order_by: ArticleOrder | None = ArticleOrder.NEWEST,
     ) -> ArticleConnection:
         context = info.context
         order = DbArticleOrder[(order_by or ArticleOrder.NEWEST).name]
         where = (filter or ArticleFilter()).to_db()
-        window = window_for(PageArgs(first, after, last, before), ORDERS[order])
-        page = await articles.articles_page(context.db, window, order, where)
-        context.loaders.prime_articles(page.rows)
+        window = window_for(page, ORDERS[order])
+        found = await articles.articles_page(context.db, window, order, where)
+        context.loaders.prime_articles(found.rows)
         return build_connection(
             ArticleConnection,
             ArticleEdge,
-            PageResult(page, window, ORDERS[order]),
+            PageResult(found, window, ORDERS[order]),
             Article.from_row,
             lambda: articles.articles_count(context.db, where),
         )
 
     @strawberry.field(description="Registration order, oldest first.")
-    async def users(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> UserConnection:
+    @paged
+    async def users(self, info: Info, page: PageArgs) -> UserConnection:
         context = info.context
-        window = window_for(PageArgs(first, after, last, before), USERS_ORDER)
-        page = await users.users_page(context.db, window)
+        window = window_for(page, USERS_ORDER)
+        found = await users.users_page(context.db, window)
         return build_connection(
             UserConnection,
             UserEdge,
-            PageResult(page, window, USERS_ORDER),
+            PageResult(found, window, USERS_ORDER),
             User.from_row,
             lambda: users.users_count(context.db),
         )
 
     @strawberry.field(description="Most used first.")
-    async def tags(self, info: Info, first: int | None = 20) -> list[Tag]:
-        first = check_page_size("first", 20 if first is None else first)
-        return [Tag.from_row(row) for row in await tags.popular_tags(info.context.db, first)]
+    async def tags(self, info: Info, first: int | None = POPULAR_TAGS.default_first) -> list[Tag]:
+        # The default is the declaration's, which the planner reads too (db/catalog.py).
+        size = check_page_size("first", POPULAR_TAGS.default_first if first is None else first)
+        return [Tag.from_row(row) for row in await tags.popular_tags(info.context.db, size)]

@@ -9,7 +9,7 @@ import strawberry
 from db.articles import ArticleFilter as DbArticleFilter
 from db.comments import COMMENTS_ORDER
 from graph.relay.ids import encode_id
-from graph.relay.pagination import PageArgs
+from graph.relay.pagination import PageArgs, paged
 from graph.schema.context import Info
 from graph.schema.types.connections import CommentConnection, CommentEdge, build_connection, load_page
 from graph.schema.types.node import Node
@@ -87,18 +87,12 @@ class Article(Node):
         return False if loader is None else await loader.load(self.key)
 
     @strawberry.field(description="Oldest first.")
-    async def comments(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> CommentConnection:
+    @paged
+    async def comments(self, info: Info, page: PageArgs) -> CommentConnection:
         from graph.schema.types.comment import Comment
 
         loaders = info.context.loaders
-        result = await load_page(loaders.comments_page, self.key, PageArgs(first, after, last, before), COMMENTS_ORDER)
+        result = await load_page(loaders.comments_page, self.key, page, COMMENTS_ORDER)
         return build_connection(
             CommentConnection, CommentEdge, result, Comment.from_row, lambda: loaders.comment_count.load(self.key)
         )

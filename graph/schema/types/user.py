@@ -8,7 +8,7 @@ import strawberry
 from db.articles import AUTHORED_ORDER, FAVORITED_ORDER
 from db.users import FOLLOWERS_ORDER, FOLLOWING_ORDER
 from graph.relay.ids import encode_id
-from graph.relay.pagination import PageArgs
+from graph.relay.pagination import PageArgs, paged
 from graph.schema.context import Info
 from graph.schema.types.connections import (
     ArticleConnection,
@@ -54,72 +54,42 @@ class User(Node):
         return False if loader is None else await loader.load(self.key)
 
     @strawberry.field(description="Newest first.")
-    async def articles(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> ArticleConnection:
+    @paged
+    async def articles(self, info: Info, page: PageArgs) -> ArticleConnection:
         from graph.schema.types.article import Article
 
         loaders = info.context.loaders
-        result = await load_page(loaders.authored_page, self.key, PageArgs(first, after, last, before), AUTHORED_ORDER)
+        result = await load_page(loaders.authored_page, self.key, page, AUTHORED_ORDER)
         loaders.prime_articles(result.page.rows)
         return build_connection(
             ArticleConnection, ArticleEdge, result, Article.from_row, lambda: loaders.authored_count.load(self.key)
         )
 
     @strawberry.field(description="Most recently favorited first.")
-    async def favorite_articles(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> ArticleConnection:
+    @paged
+    async def favorite_articles(self, info: Info, page: PageArgs) -> ArticleConnection:
         from graph.schema.types.article import Article
 
         loaders = info.context.loaders
-        result = await load_page(
-            loaders.favorited_page, self.key, PageArgs(first, after, last, before), FAVORITED_ORDER
-        )
+        result = await load_page(loaders.favorited_page, self.key, page, FAVORITED_ORDER)
         return build_connection(
             ArticleConnection, ArticleEdge, result, Article.from_row, lambda: loaders.favorited_count.load(self.key)
         )
 
     @strawberry.field(description="Most recent follower first.")
-    async def followers(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> UserConnection:
+    @paged
+    async def followers(self, info: Info, page: PageArgs) -> UserConnection:
         loaders = info.context.loaders
-        result = await load_page(
-            loaders.followers_page, self.key, PageArgs(first, after, last, before), FOLLOWERS_ORDER
-        )
+        result = await load_page(loaders.followers_page, self.key, page, FOLLOWERS_ORDER)
         return build_connection(
             UserConnection, UserEdge, result, User.from_row, lambda: loaders.follower_count.load(self.key)
         )
 
     @strawberry.field(description="Most recently followed first.")
-    async def following(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> UserConnection:
+    @paged
+    async def following(self, info: Info, page: PageArgs) -> UserConnection:
         loaders = info.context.loaders
-        result = await load_page(
-            loaders.following_page, self.key, PageArgs(first, after, last, before), FOLLOWING_ORDER
-        )
+        result = await load_page(loaders.following_page, self.key, page, FOLLOWING_ORDER)
         return build_connection(
             UserConnection, UserEdge, result, User.from_row, lambda: loaders.following_count.load(self.key)
         )
