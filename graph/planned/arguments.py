@@ -34,7 +34,7 @@ def field_args(plan: FieldPlan, variables: Any) -> dict[str, Any]:
 def window(plan: FieldPlan, variables: Any, key: SortKey) -> Window:
     args = field_args(plan, variables)
     try:
-        return window_for(PageArgs(args.get("first"), args.get("after"), args.get("last"), args.get("before")), key)
+        return window_for(PageArgs.of(args), key)
     except Exception as error:  # the general path words the error
         raise Fallback(str(error)) from error
 

@@ -46,9 +46,10 @@ from db.fields import (
 )
 from db.keyset import SortKey, Window
 from db.pool import Database
+from graph.errors import BadUserInput
 from graph.planned.arguments import Fallback, article_filter, field_args, node_keys, window
 from graph.planned.plan import FieldPlan, Plan
-from graph.relay.pagination import MAX_PAGE_SIZE
+from graph.relay.pagination import check_page_size
 
 # PostgreSQL functions take at most 100 arguments: 50 keys per json_build_object call.
 MAX_KEYS = 50
@@ -368,8 +369,10 @@ class JsonStatement:
     def _ranked(self, plan: FieldPlan, declared: Ranked) -> str:
         first = field_args(plan, self.variables).get("first")
         first = declared.default_first if first is None else first
-        if not 0 <= first <= MAX_PAGE_SIZE:
-            raise Fallback("first out of range")  # the general path words the error
+        try:
+            check_page_size("first", first)
+        except BadUserInput as error:
+            raise Fallback(str(error)) from error  # the general path words the error
         row = self._alias()
         rows = declared.rows_sql.replace("{limit}", self.param(first, "int"))
         body = self._object(declared.type_name, plan.children, row)

@@ -8,7 +8,7 @@ import base64
 import binascii
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -32,6 +32,11 @@ class PageArgs:
     after: str | None = None
     last: int | None = None
     before: str | None = None
+
+    @classmethod
+    def of(cls, arguments: Mapping[str, Any]) -> "PageArgs":
+        """The four from a field's coerced arguments (the planner's, graph/planned/arguments.py)."""
+        return cls(**{field.name: arguments.get(field.name) for field in fields(cls)})
 
 
 # The four as a resolver's parameters, in PageArgs' order: what the schema shows.
