@@ -72,10 +72,15 @@ FILTERED_ARTICLES_AT_OFFSET = f"""
 SELECT {ARTICLE_COLUMNS} FROM articles a WHERE {ALL_ARTICLES.numbered_filter}
 ORDER BY a.created_at DESC, a.id DESC LIMIT $5 OFFSET $6
 """
+# Per followed author, as FEED's own statements read it (db/fields.py's FollowedRows says why).
+_NEWEST = "a.created_at DESC, a.id DESC"
 FEED_AT_OFFSET = f"""
-SELECT {ARTICLE_COLUMNS} FROM articles a
-WHERE a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1)
-ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3
+SELECT a.* FROM {
+    FEED.per_followed.replace("{condition}", "true")
+    .replace("{limit}", "$2::bigint + $3::bigint")
+    .replace("{order}", _NEWEST)
+}
+WHERE fl.follower_id = $1 ORDER BY {_NEWEST} LIMIT $2 OFFSET $3
 """
 
 
