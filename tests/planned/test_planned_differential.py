@@ -462,6 +462,7 @@ def documents(seeded: dict[str, Any]) -> st.SearchStrategy[tuple[str, dict[str, 
     return mostly(coherent(), invalid.map(lambda query: (query, {})), one_in=20)
 
 
+@pytest.mark.slow  # 400 generated documents on both paths: seconds
 async def test_generated_queries_get_the_same_response_on_both_paths(seeded, db, settings, record_property) -> None:
     # The test calls the planned path itself, so CI's second pass (the switch
     # off) repeats the same deterministic run; it is cheap enough to keep.

@@ -160,6 +160,7 @@ async def both(db, settings, query: str, viewer_id: int | None, variables=None, 
     return planned, general
 
 
+@pytest.mark.slow  # generated documents on both paths: seconds
 async def test_generated_documents_get_the_same_data_on_both_paths(seeded, db, settings) -> None:
     rng = random.Random(20261123)
     generator = DocumentGenerator(rng, seeded)
