@@ -217,7 +217,7 @@ async def _planned(operation: _Operation, query: str, planned: PlannedExecution,
         observation.context = context
         observation.operation_name = planned.operation_name(query, params.operation_name)
     if isinstance(data, WithErrors):  # planned mutations that raised: their errors beside the data
-        return Outcome({"errors": data.errors, "data": data.data})
+        return Outcome(data.body)
     return Outcome({"data": data}, public=context.viewer is None)
 
 

@@ -147,7 +147,7 @@ class CodedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if data is None:
             return False
         watch.results += 1
-        payload = {"errors": data.errors, "data": data.data} if isinstance(data, WithErrors) else {"data": data}
+        payload = data.body if isinstance(data, WithErrors) else {"data": data}
         await operation.send_operation_message({"id": operation.id, "type": "next", "payload": payload})
         return True
 

@@ -49,6 +49,11 @@ class WithErrors:
     data: dict[str, Any] | None
     errors: list[dict[str, Any]]
 
+    @property
+    def body(self) -> dict[str, Any]:
+        """The response body, errors first as graphql-core's results give them."""
+        return {"errors": self.errors, "data": self.data}
+
 
 class WriteInfo:
     """The `info` a mutation resolver gets here: they read only its context (tests/planned/test_planned_writes.py)."""
